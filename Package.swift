@@ -1,0 +1,107 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every target (see STYLE.md §1): Swift 6 language mode is the package default.
+let sharedSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "TaskPulse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "taskpulse", targets: ["taskpulse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "TaskPulseDomain"),
+        .target(name: "TaskPulseTiming", dependencies: ["TaskPulseDomain"]),
+        .target(name: "TaskPulseCommands", dependencies: ["TaskPulseDomain", "TaskPulseTiming"]),
+        .target(
+            name: "TaskPulseStorage",
+            dependencies: [
+                "TaskPulseDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TaskPulseMessaging",
+            dependencies: [
+                "TaskPulseDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TaskPulseDispatch",
+            dependencies: [
+                "TaskPulseDomain", "TaskPulseTiming", "TaskPulseStorage", "TaskPulseMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TaskPulseServer",
+            dependencies: [
+                "TaskPulseDomain", "TaskPulseTiming", "TaskPulseCommands", "TaskPulseStorage",
+                "TaskPulseMessaging", "TaskPulseDispatch",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "taskpulse",
+            dependencies: [
+                "TaskPulseServer", "TaskPulseCommands", "TaskPulseTiming", "TaskPulseDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TaskPulseTestSupport",
+            dependencies: [
+                "TaskPulseDomain", "TaskPulseStorage", "TaskPulseMessaging", "TaskPulseDispatch",
+                "TaskPulseServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "TaskPulseTimingTests", dependencies: ["TaskPulseTiming"]),
+        .testTarget(
+            name: "TaskPulseCommandsTests",
+            dependencies: ["TaskPulseCommands", "TaskPulseTiming"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TaskPulseStorageTests",
+            dependencies: ["TaskPulseStorage", "TaskPulseTestSupport"]
+        ),
+        .testTarget(
+            name: "TaskPulseServerTests",
+            dependencies: [
+                "TaskPulseServer", "TaskPulseTestSupport", "TaskPulseDispatch",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + sharedSwiftSettings
+}

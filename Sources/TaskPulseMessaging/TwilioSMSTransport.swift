@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import TaskPulseDomain
+
+/// Who the service sends as: a phone number or a Messaging Service.
+public enum TwilioSender: Sendable, Equatable {
+    case number(String)
+    case messagingService(String)
+}
+
+/// Sends SMS through Twilio's REST Messages API with AsyncHTTPClient (twilio.md §4).
+public struct TwilioSMSTransport: SMSTransport {
+    public var accountSID: String
+    var authToken: String
+    public var sender: TwilioSender
+    /// `https://api.twilio.com` in production; tests and benchmarks point it at a local fake.
+    public var apiBase: String
+    /// Where Twilio posts status callbacks, if set.
+    public var statusCallbackURL: String?
+    public var timeout: TimeAmount
+    let client: HTTPClient
+    let logger: Logger
+
+    public init(
+        accountSID: String, authToken: String, sender: TwilioSender, apiBase: String,
+        statusCallbackURL: String? = nil, timeout: TimeAmount = .seconds(15),
+        client: HTTPClient = .shared, logger: Logger
+    ) {
+        self.accountSID = accountSID
+        self.authToken = authToken
+        self.sender = sender
+        self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
+        self.statusCallbackURL = statusCallbackURL
+        self.timeout = timeout
+        self.client = client
+        self.logger = logger
+    }
+
+    public func send(_ message: OutboundSMS) async -> SendOutcome {
+        var request = HTTPClientRequest(url: "\(apiBase)/2010-04-01/Accounts/\(accountSID)/Messages.json")
+        request.method = .POST
+        let credentials = Data("\(accountSID):\(authToken)".utf8).base64EncodedString()
+        request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Accept", value: "application/json")
+        var fields = [("To", message.to.e164), ("Body", message.body)]
+        switch sender {
+        case .number(let number): fields.append(("From", number))
+        case .messagingService(let sid): fields.append(("MessagingServiceSid", sid))
+        }
+        if let statusCallbackURL { fields.append(("StatusCallback", statusCallbackURL)) }
+        request.body = .bytes(ByteBuffer(string: FormEncoding.encode(fields)))
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let status = Int(response.status.code)
+            let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+            if (200..<300).contains(status) {
+                guard let sid = json?["sid"] as? String else {
+                    // Accepted but unreadable: Twilio took it, so do not resend (twilio.md §4).
+                    logger.warning("twilio accepted without a sid", metadata: ["http.status": "\(status)"])
+                    return .accepted(providerMessageID: "unknown")
+                }
+                return .accepted(providerMessageID: sid)
+            }
+            let code = (json?["code"] as? Int) ?? (json?["code"] as? String).flatMap(Int.init)
+            let text = (json?["message"] as? String) ?? String(buffer: body).prefix(200).description
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init)
+            logger.notice(
+                "twilio refused a message",
+                metadata: [
+                    "http.status": "\(status)", "twilio.error_code": "\(code.map(String.init) ?? "-")",
+                    "twilio.message": "\(text)", "tp.to": "\(message.to.masked)",
+                ])
+            return TwilioErrorClassifier.classify(status: status, code: code, message: text, retryAfter: retryAfter)
+        } catch {
+            // Timeouts and connection failures: the message may or may not have left; retry (DESIGN §4 window).
+            logger.notice("twilio request failed", metadata: ["error": "\(error)", "tp.to": "\(message.to.masked)"])
+            return .transient(errorCode: nil, message: "request failed: \(error)", retryAfterSeconds: nil)
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding and decoding (WHATWG URL standard).
+public enum FormEncoding {
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._*".utf8)
+
+    /// Encodes fields in the given order.
+    public static func encode(_ fields: [(String, String)]) -> String {
+        fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    }
+
+    static func escape(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                output.unicodeScalars.append(UnicodeScalar(byte))
+            } else if byte == 0x20 {
+                output.append("+")
+            } else {
+                output += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return output
+    }
+
+    /// Decodes a form body into fields in order; `nil` when a percent escape is malformed or the
+    /// result is not UTF-8.
+    public static func decode(_ body: String) -> [(String, String)]? {
+        var fields: [(String, String)] = []
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = unescape(parts[0]), let value = unescape(parts.count > 1 ? parts[1] : "") else {
+                return nil
+            }
+            fields.append((name, value))
+        }
+        return fields
+    }
+
+    static func unescape(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(0x20)
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,1 @@
+import Hummingbird; import Crypto; import AsyncHTTPClient; import Crypto; import ServiceLifecycle; import Logging

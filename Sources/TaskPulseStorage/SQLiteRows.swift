@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import TaskPulseDomain
+
+/// Row mapping for the SQLite store.
+enum SQLiteRows {
+    static let taskColumns =
+        "id, user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at, updated_at, completed_at"
+    static let userColumns = "id, phone, time_zone, opted_out_at, number_invalid_at, created_at"
+    static let deliveryColumns = """
+        id, user_id, task_id, kind, due_at, status, attempts, body, provider_message_id, error_code, error_message, sent_at
+        """
+
+    static func task(_ row: Row) -> TaskItem {
+        TaskItem(
+            id: TaskID(row["id"]), userID: UserID(row["user_id"]), number: row["number"], title: row["title"],
+            status: TaskStatus(rawValue: row["status"]) ?? .open,
+            priority: (row["priority"] as Int?).flatMap(Priority.init(rawValue:)),
+            dueAt: (row["due_at"] as Double?).map(Date.init(storageValue:)),
+            remindAt: (row["remind_at"] as Double?).map(Date.init(storageValue:)),
+            timeZoneID: row["time_zone"], createdAt: Date(storageValue: row["created_at"]),
+            updatedAt: Date(storageValue: row["updated_at"]),
+            completedAt: (row["completed_at"] as Double?).map(Date.init(storageValue:)))
+    }
+
+    static func user(_ row: Row) -> User? {
+        guard let phone = Phone(row["phone"] as String) else { return nil }
+        return User(
+            id: UserID(row["id"]), phone: phone, timeZoneID: row["time_zone"],
+            optedOutAt: (row["opted_out_at"] as Double?).map(Date.init(storageValue:)),
+            numberInvalidAt: (row["number_invalid_at"] as Double?).map(Date.init(storageValue:)),
+            createdAt: Date(storageValue: row["created_at"]))
+    }
+
+    static func delivery(_ row: Row) -> Delivery {
+        Delivery(
+            id: DeliveryID(row["id"]), userID: UserID(row["user_id"]),
+            taskID: (row["task_id"] as Int64?).map(TaskID.init), kind: DeliveryKind(rawValue: row["kind"]) ?? .reminder,
+            dueAt: Date(storageValue: row["due_at"]), status: DeliveryStatus(rawValue: row["status"]) ?? .pending,
+            attempts: row["attempts"], body: row["body"], providerMessageID: row["provider_message_id"],
+            errorCode: row["error_code"], errorMessage: row["error_message"],
+            sentAt: (row["sent_at"] as Double?).map(Date.init(storageValue:)))
+    }
+
+    static func fetchTask(_ db: Database, id: TaskID) throws -> TaskItem? {
+        try Row.fetchOne(db, sql: "SELECT \(taskColumns) FROM tasks WHERE id = ?", arguments: [id.rawValue]).map(task)
+    }
+
+    static func fetchUser(_ db: Database, id: UserID) throws -> User? {
+        try Row.fetchOne(db, sql: "SELECT \(userColumns) FROM users WHERE id = ?", arguments: [id.rawValue])
+            .flatMap(user)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import TaskPulseDomain
+
+extension SQLiteTaskStore {
+    public func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] {
+        try await write { db in
+            // One guarded UPDATE ... RETURNING claims the rows (DESIGN §4); GRDB serialises writers.
+            let ids = try Int64.fetchAll(
+                db,
+                sql: """
+                    UPDATE deliveries SET status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
+                    WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, due_at FROM deliveries WHERE status = 'pending' AND due_at <= ?
+                            UNION ALL
+                            SELECT id, due_at FROM deliveries WHERE status = 'sending' AND lease_until < ?)
+                        ORDER BY due_at LIMIT ?)
+                    RETURNING id
+                    """,
+                arguments: [leaseUntil.storageValue, now.storageValue, now.storageValue, now.storageValue, limit])
+            guard !ids.isEmpty else { return [] }
+            var claimed: [ClaimedDelivery] = []
+            claimed.reserveCapacity(ids.count)
+            var users: [Int64: User] = [:]
+            for id in ids.sorted() {
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
+                else { continue }
+                let delivery = SQLiteRows.delivery(row)
+                let user: User
+                if let cached = users[delivery.userID.rawValue] {
+                    user = cached
+                } else if let fetched = try SQLiteRows.fetchUser(db, id: delivery.userID) {
+                    users[delivery.userID.rawValue] = fetched
+                    user = fetched
+                } else {
+                    continue
+                }
+                let task = try delivery.taskID.flatMap { try SQLiteRows.fetchTask(db, id: $0) }
+                claimed.append(ClaimedDelivery(delivery: delivery, user: user, task: task))
+            }
+            return claimed.sorted { $0.delivery.dueAt < $1.delivery.dueAt }
+        }
+    }
+
+    public func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws {
+        try await write { db in
+            let id = deliveryID.rawValue
+            let at = now.storageValue
+            switch result {
+            case .sent(let providerMessageID, let body):
+                try db.execute(
+                    sql: """
+                        UPDATE deliveries SET status = 'sent', provider_message_id = ?, body = ?, sent_at = ?,
+                            lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
+                        """,
+                    arguments: [providerMessageID, body, at, at, id])
+            case .retry(let retryAt, let code, let message):
+                try db.execute(
+                    sql: """
+                        UPDATE deliveries SET status = 'pending', due_at = ?, lease_until = NULL, error_code = ?,
+                            error_message = ?, updated_at = ? WHERE id = ?
+                        """,
+                    arguments: [retryAt.storageValue, code, message, at, id])
+            case .dead(let code, let message):
+                try finish(db, id: id, status: .dead, code: code, message: message, at: at)
+            case .failed(let code, let message):
+                try finish(db, id: id, status: .failed, code: code, message: message, at: at)
+            case .recipientOptedOut(let code, let message):
+                try finish(db, id: id, status: .failed, code: code, message: message, at: at)
+                // Twilio says the person sent STOP (21610): record it like their own STOP (sms-rules.md §7).
+                try db.execute(
+                    sql: """
+                        UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?)
+                        WHERE id = (SELECT user_id FROM deliveries WHERE id = ?)
+                        """,
+                    arguments: [at, id])
+                try db.execute(
+                    sql: """
+                        INSERT INTO consent_events (phone, kind, source, wording, at)
+                        SELECT u.phone, 'opt_out', 'provider', ?, ? FROM users u
+                        JOIN deliveries d ON d.user_id = u.id WHERE d.id = ?
+                        """,
+                    arguments: ["Twilio error \(code)", at, id])
+            case .recipientInvalid(let code, let message):
+                try finish(db, id: id, status: .failed, code: code, message: message, at: at)
+                try db.execute(
+                    sql: """
+                        UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?)
+                        WHERE id = (SELECT user_id FROM deliveries WHERE id = ?)
+                        """,
+                    arguments: [at, id])
+            case .suppressed(let reason):
+                try finish(db, id: id, status: .suppressed, code: nil, message: reason, at: at)
+            case .canceled(let reason):
+                try finish(db, id: id, status: .canceled, code: nil, message: reason, at: at)
+            }
+        }
+    }
+
+    private func finish(_ db: Database, id: Int64, status: DeliveryStatus, code: String?, message: String, at: Double) throws {
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET status = ?, error_code = ?, error_message = ?, lease_until = NULL, updated_at = ?
+                WHERE id = ?
+                """,
+            arguments: [status.rawValue, code, message, at, id])
+    }
+
+    public func nextPendingDeliveryDue() async throws -> Date? {
+        try await read { db in
+            let pending = try Double.fetchOne(db, sql: "SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")
+            let leased = try Double.fetchOne(db, sql: "SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending'")
+            return [pending, leased].compactMap { $0 }.min().map(Date.init(storageValue:))
+        }
+    }
+
+    public func releaseAllClaims(now: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ? WHERE status = 'sending'",
+                arguments: [now.storageValue])
+            return db.changesCount
+        }
+    }
+}

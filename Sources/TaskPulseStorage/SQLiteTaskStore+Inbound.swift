@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import TaskPulseDomain
+
+extension SQLiteTaskStore {
+    public func ensureUser(phone: Phone, timeZoneID: String, now: Date) async throws -> User {
+        if let existing = try await user(phone: phone) { return existing }
+        return try await write { db in
+            try db.execute(
+                sql: "INSERT INTO users (phone, time_zone, created_at) VALUES (?, ?, ?) ON CONFLICT(phone) DO NOTHING",
+                arguments: [phone.e164, timeZoneID, now.storageValue])
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(SQLiteRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164])
+            guard let row, let user = SQLiteRows.user(row) else {
+                throw StoreError.unavailable("user row for \(phone.masked) vanished")
+            }
+            return user
+        }
+    }
+
+    public func user(phone: Phone) async throws -> User? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT \(SQLiteRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164])
+                .flatMap(SQLiteRows.user)
+        }
+    }
+
+    public func recordedReply(messageSid: String) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [messageSid])
+        }
+    }
+
+    public func handleInbound(
+        _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
+        renderReply: @escaping @Sendable (ChangeOutcome) -> String
+    ) async throws -> InboundResult {
+        try await write { db in
+            if let reply = try String.fetchOne(
+                db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [message.messageSid])
+            {
+                return InboundResult(reply: reply, isDuplicate: true, scheduledDelivery: false)
+            }
+            var changes = SQLiteChangeApplier(db: db, userID: userID, now: now)
+            let outcome = try changes.apply(change)
+            let reply = renderReply(outcome)
+            try db.execute(
+                sql: "INSERT INTO inbound_messages (message_sid, user_id, body, reply, received_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [message.messageSid, userID.rawValue, message.body, reply, message.receivedAt.storageValue])
+            return InboundResult(reply: reply, isDuplicate: false, scheduledDelivery: changes.scheduledDelivery)
+        }
+    }
+
+    public func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem] {
+        try await read { db in
+            if let status {
+                return try Row.fetchAll(
+                    db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = ? ORDER BY number, id",
+                    arguments: [userID.rawValue, status.rawValue]
+                ).map(SQLiteRows.task)
+            }
+            return try Row.fetchAll(
+                db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? ORDER BY id",
+                arguments: [userID.rawValue]
+            ).map(SQLiteRows.task)
+        }
+    }
+
+    public func deliveries(userID: UserID) async throws -> [Delivery] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE user_id = ? ORDER BY id",
+                arguments: [userID.rawValue]
+            ).map(SQLiteRows.delivery)
+        }
+    }
+
+    public func conversation(userID: UserID, limit: Int) async throws -> [ConversationEntry] {
+        try await read { db in
+            var entries: [ConversationEntry] = []
+            let inbound = try Row.fetchAll(
+                db,
+                sql: "SELECT id, body, reply, received_at FROM inbound_messages WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                arguments: [userID.rawValue, limit])
+            for row in inbound {
+                let at = Date(storageValue: row["received_at"])
+                let id: Int64 = row["id"]
+                entries.append(.init(direction: .inbound, at: at, text: row["body"], status: nil, sortKey: key(at, "a", id)))
+                let reply: String = row["reply"]
+                if !reply.isEmpty {
+                    entries.append(.init(direction: .reply, at: at, text: reply, status: nil, sortKey: key(at, "b", id)))
+                }
+            }
+            let outbound = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, body, status, sent_at, updated_at FROM deliveries
+                    WHERE user_id = ? AND status NOT IN ('pending', 'sending', 'canceled') ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [userID.rawValue, limit])
+            for row in outbound {
+                let at = Date(storageValue: (row["sent_at"] as Double?) ?? row["updated_at"])
+                let id: Int64 = row["id"]
+                entries.append(
+                    .init(
+                        direction: .outbound, at: at, text: (row["body"] as String?) ?? "", status: row["status"],
+                        sortKey: key(at, "c", id)))
+            }
+            return Array(entries.sorted { $0.sortKey < $1.sortKey }.suffix(limit))
+        }
+    }
+}
+
+/// A sortable key: time first, then kind, then id, so a reply follows its text.
+private func key(_ at: Date, _ kind: String, _ id: Int64) -> String {
+    let millis = Int64(at.timeIntervalSince1970 * 1000)
+    let padded = String(millis).count < 15 ? String(repeating: "0", count: 15 - String(millis).count) + String(millis) : String(millis)
+    return "\(padded)\(kind)\(id)"
+}

@@ -1,0 +1,57 @@
+import Foundation
+import TaskPulseDomain
+
+/// The storage edge (DESIGN §1, §4, §5). Every mutating method is one transaction.
+///
+/// Implementations: ``SQLiteTaskStore`` (embedded default). Errors other than ``StoreError`` are
+/// implementation failures, logged and answered with a 5xx by the server.
+public protocol TaskStore: Sendable {
+    /// Brings the schema up to date.
+    func migrate() async throws
+
+    /// Checks that the database answers (for `/readyz`).
+    func ping() async throws
+
+    /// The person with this number, creating them with `timeZoneID` if they are new. Safe to call
+    /// concurrently for the same new number: exactly one person is created.
+    func ensureUser(phone: Phone, timeZoneID: String, now: Date) async throws -> User
+
+    /// The person with this number, if known.
+    func user(phone: Phone) async throws -> User?
+
+    /// The reply already given to `messageSid`, if that message was handled before.
+    func recordedReply(messageSid: String) async throws -> String?
+
+    /// Applies `change` for `userID` and records `message` with the reply, in one transaction.
+    ///
+    /// If `message.messageSid` was already recorded, nothing changes and the recorded reply is returned.
+    /// - Parameter renderReply: builds the reply from the outcome; runs inside the transaction, so it
+    ///   must be pure and fast.
+    func handleInbound(
+        _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
+        renderReply: @escaping @Sendable (ChangeOutcome) -> String
+    ) async throws -> InboundResult
+
+    /// Claims up to `limit` deliveries due at `now` (or whose lease ran out), leasing them until
+    /// `leaseUntil`, with the person and task each needs.
+    func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery]
+
+    /// Records what happened to a claimed delivery.
+    func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws
+
+    /// The earliest due time among deliveries waiting to be sent, if any.
+    func nextPendingDeliveryDue() async throws -> Date?
+
+    /// Returns deliveries left `sending` by a process that stopped to `pending`. Only safe when this
+    /// process is the only dispatcher on the database (the embedded SQLite default).
+    func releaseAllClaims(now: Date) async throws -> Int
+
+    /// A person's tasks (open ones by number, for lists and tests).
+    func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem]
+
+    /// A person's outbox rows, newest last.
+    func deliveries(userID: UserID) async throws -> [Delivery]
+
+    /// The last `limit` lines of a person's conversation, oldest first.
+    func conversation(userID: UserID, limit: Int) async throws -> [ConversationEntry]
+}
