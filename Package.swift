@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "taskpulse",
             dependencies: [
-                "TaskPulseServer", "TaskPulseCommands", "TaskPulseTiming", "TaskPulseDomain",
+                "TaskPulseServer", "TaskPulseCommands", "TaskPulseTiming", "TaskPulseDomain", "TaskPulseStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,6 +80,8 @@ let package = Package(
                 "TaskPulseServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "TaskPulseTimingTests", dependencies: ["TaskPulseTiming"]),

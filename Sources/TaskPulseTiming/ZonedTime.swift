@@ -32,14 +32,37 @@ public enum ZonedTime {
         return Date(timeIntervalSince1970: TimeInterval(wall - before))
     }
 
-    /// The zone's short name at `instant` ("EST", "CET"), falling back to a UTC offset.
+    /// The zone's short name at `instant` ("EST", "CET"), falling back to a UTC offset ("UTC+4").
     public static func abbreviation(_ zone: TimeZone, at instant: Date) -> String {
-        if let name = zone.abbreviation(for: instant), !name.hasPrefix("GMT+"), !name.hasPrefix("GMT-") {
+        let isDaylight = zone.isDaylightSavingTime(for: instant)
+        if let known = commonAbbreviations[zone.identifier] { return isDaylight ? known.daylight : known.standard }
+        let style: NSTimeZone.NameStyle = isDaylight ? .shortDaylightSaving : .shortStandard
+        if let name = zone.localizedName(for: style, locale: Locale(identifier: "en_US")),
+            !name.hasPrefix("GMT+"), !name.hasPrefix("GMT-"), !name.contains(" ")
+        {
             return name
         }
         let offset = zone.secondsFromGMT(for: instant)
+        if offset == 0 { return "UTC" }
         let sign = offset < 0 ? "-" : "+"
         let minutes = abs(offset) / 60
         return minutes % 60 == 0 ? "UTC\(sign)\(minutes / 60)" : "UTC\(sign)\(minutes / 60):\(pad(minutes % 60))"
     }
+
+    /// Names people know for zones ICU only names by offset on Linux.
+    private static let commonAbbreviations: [String: (standard: String, daylight: String)] = [
+        "Europe/London": ("GMT", "BST"), "Europe/Dublin": ("GMT", "IST"), "Europe/Lisbon": ("WET", "WEST"),
+        "Europe/Berlin": ("CET", "CEST"), "Europe/Paris": ("CET", "CEST"), "Europe/Madrid": ("CET", "CEST"),
+        "Europe/Rome": ("CET", "CEST"), "Europe/Amsterdam": ("CET", "CEST"), "Europe/Brussels": ("CET", "CEST"),
+        "Europe/Vienna": ("CET", "CEST"), "Europe/Zurich": ("CET", "CEST"), "Europe/Stockholm": ("CET", "CEST"),
+        "Europe/Oslo": ("CET", "CEST"), "Europe/Copenhagen": ("CET", "CEST"), "Europe/Warsaw": ("CET", "CEST"),
+        "Europe/Prague": ("CET", "CEST"), "Europe/Athens": ("EET", "EEST"), "Europe/Helsinki": ("EET", "EEST"),
+        "Europe/Kiev": ("EET", "EEST"), "Europe/Kyiv": ("EET", "EEST"), "Europe/Bucharest": ("EET", "EEST"),
+        "Asia/Kolkata": ("IST", "IST"), "Asia/Tokyo": ("JST", "JST"), "Asia/Seoul": ("KST", "KST"),
+        "Asia/Shanghai": ("CST", "CST"), "Asia/Hong_Kong": ("HKT", "HKT"), "Asia/Singapore": ("SGT", "SGT"),
+        "Asia/Jerusalem": ("IST", "IDT"), "Australia/Sydney": ("AEST", "AEDT"), "Australia/Melbourne": ("AEST", "AEDT"),
+        "Australia/Brisbane": ("AEST", "AEST"), "Australia/Adelaide": ("ACST", "ACDT"), "Australia/Perth": ("AWST", "AWST"),
+        "Pacific/Auckland": ("NZST", "NZDT"), "America/Sao_Paulo": ("BRT", "BRT"), "Africa/Johannesburg": ("SAST", "SAST"),
+        "Africa/Lagos": ("WAT", "WAT"), "Africa/Nairobi": ("EAT", "EAT"), "UTC": ("UTC", "UTC"), "Etc/UTC": ("UTC", "UTC"),
+    ]
 }

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TaskPulseDispatch
+import TaskPulseDomain
+import TaskPulseMessaging
+import TaskPulseStorage
+
+/// The edges the application is built from (STYLE.md §3): real ones in `serve`, fakes in tests.
+public struct Dependencies: Sendable {
+    public var store: any TaskStore
+    public var sms: any SMSTransport
+    public var clock: any WallClock
+    public var logger: Logger
+
+    public init(store: any TaskStore, sms: any SMSTransport, clock: any WallClock, logger: Logger) {
+        self.store = store
+        self.sms = sms
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The production edges for `configuration`: SQLite at its path, Twilio or the dev outbox, system time.
+    public static func live(_ configuration: TaskPulseConfiguration, logger: Logger) throws -> Dependencies {
+        let store = try SQLiteTaskStore(path: configuration.databasePath, logger: logger)
+        let sms: any SMSTransport
+        if let twilio = configuration.twilio {
+            let sender: TwilioSender =
+                if let service = twilio.messagingServiceSID { .messagingService(service) } else { .number(twilio.fromNumber ?? "") }
+            sms = TwilioSMSTransport(
+                accountSID: twilio.accountSID, authToken: twilio.authToken, sender: sender,
+                apiBase: configuration.twilioAPIBase, logger: logger)
+        } else {
+            sms = DevOutboxSMSTransport()
+        }
+        return Dependencies(store: store, sms: sms, clock: SystemWallClock(), logger: logger)
+    }
+}
+
+/// The pieces `buildApplication` wires, exposed so tests can drive the dispatcher directly.
+public struct TaskPulseParts: Sendable {
+    public var handler: InboundMessageHandler
+    public var dispatcher: Dispatcher
+    public var wakeup: DispatchWakeup
+}
+
+/// Builds the wiring: handler, dispatcher and router.
+public func buildParts(_ configuration: TaskPulseConfiguration, _ dependencies: Dependencies) -> TaskPulseParts {
+    let wakeup = DispatchWakeup()
+    let handler = InboundMessageHandler(
+        store: dependencies.store, clock: dependencies.clock, wakeup: wakeup,
+        defaultTimeZone: configuration.defaultTimeZone, programName: configuration.programName,
+        helpContact: configuration.helpContact)
+    var settings = Dispatcher.Settings()
+    settings.programName = configuration.programName
+    let dispatcher = Dispatcher(
+        store: dependencies.store, transport: dependencies.sms, clock: dependencies.clock, wakeup: wakeup,
+        settings: settings, logger: dependencies.logger)
+    return TaskPulseParts(handler: handler, dispatcher: dispatcher, wakeup: wakeup)
+}
+
+/// Builds the router: webhooks, health, and (in dev mode) the simulator.
+public func buildRouter(
+    _ configuration: TaskPulseConfiguration, _ dependencies: Dependencies, parts: TaskPulseParts
+) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.get("/healthz") { _, _ in "ok\n" }
+    router.get("/readyz") { _, context -> Response in
+        do {
+            try await dependencies.store.ping()
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        } catch {
+            context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
+            return APIError.response(status: .serviceUnavailable, code: "store_unavailable", message: "database not reachable", field: nil)
+        }
+    }
+    router.get("/") { _, _ -> Response in
+        let target = configuration.isDevMode ? "/simulator" : "/healthz"
+        return Response(status: .seeOther, headers: [.location: target])
+    }
+    TwilioWebhookController(
+        handler: parts.handler, signature: TwilioSignature(authToken: configuration.webhookAuthToken),
+        publicURL: configuration.publicURL
+    ).addRoutes(to: router)
+    if configuration.isDevMode {
+        SimulatorController(handler: parts.handler, store: dependencies.store, page: SimulatorPage.html).addRoutes(to: router)
+    }
+    return router
+}
+
+/// Builds the whole application: HTTP server and dispatcher as services (DESIGN §1, STYLE.md §8).
+public func buildApplication(
+    _ configuration: TaskPulseConfiguration, _ dependencies: Dependencies,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    try await dependencies.store.migrate()
+    let parts = buildParts(configuration, dependencies)
+    let router = buildRouter(configuration, dependencies, parts: parts)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPulse"),
+        services: [parts.dispatcher],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: dependencies.logger)
+}
+
+/// The simulator page, shipped as a resource of this module.
+enum SimulatorPage {
+    static let html: String = {
+        guard let url = Bundle.module.url(forResource: "simulator", withExtension: "html", subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: "simulator", withExtension: "html"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return "<!doctype html><title>TaskPulse</title><p>Simulator page missing from the build.</p>" }
+        return text
+    }()
+}

@@ -1,1 +1,0 @@
-import Hummingbird; import Crypto; import AsyncHTTPClient; import Crypto; import ServiceLifecycle; import Logging

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TaskPulseDomain
+import TaskPulseStorage
+
+/// The dev-mode phone simulator (DESIGN §6): text the bot as any number and watch replies and
+/// scheduled messages arrive. Texts take the same path as the webhook, minus the signature.
+struct SimulatorController: Sendable {
+    let handler: InboundMessageHandler
+    let store: any TaskStore
+    let page: String
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/simulator") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+        router.post("/simulator/api/send") { request, context in try await send(request, context: context) }
+        router.get("/simulator/api/conversation") { request, _ in try await conversation(request) }
+    }
+
+    struct SendRequest: Decodable {
+        var from: String?
+        var body: String?
+    }
+
+    func send(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 64 * 1024)
+        guard let input = try? JSONDecoder().decode(SendRequest.self, from: Data(buffer.readableBytesView)) else {
+            return APIError.response(status: .badRequest, code: "malformed_json", message: "expected {\"from\", \"body\"}", field: nil)
+        }
+        guard let fromText = input.from else {
+            return APIError.response(status: .badRequest, code: "missing_field", message: "from is required", field: "from")
+        }
+        guard let from = Phone(fromText) else {
+            return APIError.response(status: .badRequest, code: "invalid_field", message: "from is not a phone number", field: "from")
+        }
+        guard let body = input.body else {
+            return APIError.response(status: .badRequest, code: "missing_field", message: "body is required", field: "body")
+        }
+        let sid = "SM" + (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded16 }.joined()
+        let reply: String
+        do {
+            reply = try await handler.handle(InboundText(from: from, body: body, messageSid: sid))
+        } catch let error as StoreError {
+            context.logger.error("store unavailable for simulator", metadata: ["error": "\(error)"])
+            return APIError.response(status: .serviceUnavailable, code: "store_unavailable", message: "try again shortly", field: nil)
+        }
+        return try json(["reply": reply, "message_sid": sid, "phone": from.e164])
+    }
+
+    func conversation(_ request: Request) async throws -> Response {
+        guard let phoneText = request.uri.queryParameters.get("phone") else {
+            return APIError.response(status: .badRequest, code: "missing_field", message: "phone is required", field: "phone")
+        }
+        guard let phone = Phone(phoneText) else {
+            return APIError.response(status: .badRequest, code: "invalid_field", message: "phone is not a phone number", field: "phone")
+        }
+        guard let user = try await store.user(phone: phone) else { return try json(["phone": phone.e164, "items": [Any]()]) }
+        let entries = try await store.conversation(userID: user.id, limit: 200)
+        let formatter = ISO8601DateFormatter()
+        let items: [[String: Any]] = entries.map { entry in
+            var item: [String: Any] = [
+                "direction": entry.direction.rawValue, "at": formatter.string(from: entry.at), "text": entry.text,
+            ]
+            if let status = entry.status { item["status"] = status }
+            return item
+        }
+        return try json(["phone": phone.e164, "items": items, "opted_out": user.isOptedOut])
+    }
+
+    private func json(_ object: [String: Any]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension String {
+    var leftPadded16: String { count >= 16 ? self : String(repeating: "0", count: 16 - count) + self }
+}

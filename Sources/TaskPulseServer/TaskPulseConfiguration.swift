@@ -1,0 +1,150 @@
+import Foundation
+import TaskPulseDomain
+
+/// A configuration value that stops start-up (DESIGN §7): it names the variable.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var variable: String
+    public var problem: String
+
+    public init(variable: String, problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
+
+    public var description: String { "\(variable): \(problem)" }
+}
+
+/// Twilio credentials; absent in dev mode.
+public struct TwilioSettings: Sendable, Equatable {
+    public var accountSID: String
+    public var authToken: String
+    public var fromNumber: String?
+    public var messagingServiceSID: String?
+}
+
+/// Everything TaskPulse reads from its environment, parsed once at start (STYLE.md §7).
+public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
+    /// Path of the SQLite database file.
+    public var databasePath: String
+    public var host: String
+    public var port: Int
+    /// The public base URL Twilio calls (signature checks use it); `nil` in dev mode without one.
+    public var publicURL: String?
+    /// Twilio credentials; `nil` means dev mode (outbox + simulator, no real SMS).
+    public var twilio: TwilioSettings?
+    /// The token that signs inbound webhooks: Twilio's auth token, or in dev mode `TWILIO_AUTH_TOKEN`
+    /// if set, else a random one made at start (the simulator needs none).
+    public var webhookAuthToken: String
+    public var twilioAPIBase: String
+    /// The zone new people start in until they set theirs.
+    public var defaultTimeZone: String
+    /// Where HELP replies point people.
+    public var helpContact: String
+    public var programName: String
+    public var logLevel: String
+
+    /// Dev mode: no Twilio account, outbound SMS go to the outbox and the simulator (DESIGN §7).
+    public var isDevMode: Bool { twilio == nil }
+
+    /// Parses `environment`.
+    /// - Throws: ``ConfigurationError`` naming the first bad variable.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        let database = value("TASKPULSE_DATABASE_URL") ?? "data/taskpulse.sqlite"
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            throw ConfigurationError(
+                variable: "TASKPULSE_DATABASE_URL",
+                problem: "PostgreSQL is not supported by this build yet; give a SQLite file path or sqlite:///path")
+        }
+        if database.hasPrefix("sqlite://") {
+            let path = String(database.dropFirst("sqlite://".count))
+            guard !path.isEmpty else {
+                throw ConfigurationError(variable: "TASKPULSE_DATABASE_URL", problem: "sqlite:// needs a path")
+            }
+            databasePath = path
+        } else if database.contains("://") {
+            throw ConfigurationError(
+                variable: "TASKPULSE_DATABASE_URL", problem: "expected a file path or sqlite:///path, got \(database)")
+        } else {
+            databasePath = database
+        }
+
+        host = value("TASKPULSE_HOST") ?? "127.0.0.1"
+        let portText = value("TASKPULSE_PORT") ?? "8080"
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw ConfigurationError(variable: "TASKPULSE_PORT", problem: "expected a port number 1-65535, got \(portText)")
+        }
+        self.port = port
+
+        if let url = value("TASKPULSE_PUBLIC_URL") {
+            guard TaskPulseConfiguration.isHTTPURL(url) else {
+                throw ConfigurationError(variable: "TASKPULSE_PUBLIC_URL", problem: "expected an http(s) URL, got \(url)")
+            }
+            publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+
+        twilioAPIBase = value("TWILIO_API_BASE") ?? "https://api.twilio.com"
+        guard TaskPulseConfiguration.isHTTPURL(twilioAPIBase) else {
+            throw ConfigurationError(variable: "TWILIO_API_BASE", problem: "expected an http(s) URL, got \(twilioAPIBase)")
+        }
+
+        if let sid = value("TWILIO_ACCOUNT_SID") {
+            guard sid.hasPrefix("AC"), sid.count >= 10 else {
+                throw ConfigurationError(variable: "TWILIO_ACCOUNT_SID", problem: "expected an account SID starting with AC")
+            }
+            guard let token = value("TWILIO_AUTH_TOKEN") else {
+                throw ConfigurationError(variable: "TWILIO_AUTH_TOKEN", problem: "required with TWILIO_ACCOUNT_SID")
+            }
+            let from = value("TWILIO_FROM_NUMBER")
+            let service = value("TWILIO_MESSAGING_SERVICE_SID")
+            if let from, Phone(from)?.e164 != from {
+                throw ConfigurationError(variable: "TWILIO_FROM_NUMBER", problem: "expected an E.164 number like +15551234567")
+            }
+            if let service, !service.hasPrefix("MG") {
+                throw ConfigurationError(variable: "TWILIO_MESSAGING_SERVICE_SID", problem: "expected a SID starting with MG")
+            }
+            guard from != nil || service != nil else {
+                throw ConfigurationError(
+                    variable: "TWILIO_FROM_NUMBER", problem: "set it (or TWILIO_MESSAGING_SERVICE_SID) with TWILIO_ACCOUNT_SID")
+            }
+            guard publicURL != nil else {
+                throw ConfigurationError(
+                    variable: "TASKPULSE_PUBLIC_URL",
+                    problem: "required with Twilio credentials: the https URL Twilio calls, used to check signatures")
+            }
+            twilio = TwilioSettings(accountSID: sid, authToken: token, fromNumber: from, messagingServiceSID: service)
+            webhookAuthToken = token
+        } else {
+            twilio = nil
+            webhookAuthToken = value("TWILIO_AUTH_TOKEN")
+                ?? (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        }
+
+        defaultTimeZone = value("TASKPULSE_DEFAULT_TIMEZONE") ?? "America/New_York"
+        guard TimeZone(identifier: defaultTimeZone) != nil else {
+            throw ConfigurationError(
+                variable: "TASKPULSE_DEFAULT_TIMEZONE", problem: "unknown IANA time zone \(defaultTimeZone)")
+        }
+        helpContact = value("TASKPULSE_HELP_CONTACT") ?? publicURL ?? "http://localhost:\(port)"
+        programName = value("TASKPULSE_PROGRAM_NAME") ?? "TaskPulse"
+        logLevel = value("TASKPULSE_LOG_LEVEL") ?? "info"
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw ConfigurationError(variable: "TASKPULSE_LOG_LEVEL", problem: "expected trace|debug|info|notice|warning|error|critical")
+        }
+    }
+
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme) else { return false }
+        return url.host != nil
+    }
+
+    /// The configuration with secrets redacted, for logs.
+    public var description: String {
+        "database=\(databasePath) listen=\(host):\(port) public_url=\(publicURL ?? "-") mode=\(isDevMode ? "dev" : "twilio") "
+            + "twilio_api=\(twilioAPIBase) default_tz=\(defaultTimeZone)"
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TaskPulseDomain
+import TaskPulseMessaging
+import TaskPulseStorage
+
+/// `POST /twilio/sms`: signed inbound texts in, TwiML out (DESIGN §6, twilio.md §1-3).
+struct TwilioWebhookController: Sendable {
+    let handler: InboundMessageHandler
+    let signature: TwilioSignature
+    /// The configured public base URL; without one the URL is rebuilt from the Host header (dev mode).
+    let publicURL: String?
+    /// Largest form body accepted (Twilio bodies are at most 1,600 characters plus fields).
+    static let maximumBodySize = 64 * 1024
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/twilio/sms") { request, context in try await receive(request, context: context) }
+    }
+
+    func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: TwilioWebhookController.maximumBodySize)
+        } catch {
+            return APIError.response(status: .contentTooLarge, code: "body_too_large", message: "the form body is too large", field: nil)
+        }
+        guard let fields = FormEncoding.decode(String(buffer: buffer)) else {
+            return APIError.response(status: .badRequest, code: "malformed_form", message: "the form body is not valid form encoding", field: nil)
+        }
+        let url = webhookURL(for: request)
+        guard let provided = request.headers[.init("X-Twilio-Signature")!],
+            signature.isValid(signature: provided, url: url, fields: fields)
+        else {
+            context.logger.notice("webhook signature refused", metadata: ["http.url": "\(url)"])
+            return APIError.response(status: .forbidden, code: "bad_signature", message: "missing or invalid X-Twilio-Signature", field: nil)
+        }
+        let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+        for name in ["MessageSid", "From", "Body"] where values[name] == nil {
+            return APIError.response(status: .badRequest, code: "missing_field", message: "\(name) is required", field: name)
+        }
+        guard let from = Phone(values["From"]!) else {
+            return APIError.response(status: .badRequest, code: "invalid_field", message: "From is not an E.164 phone number", field: "From")
+        }
+        let text = InboundText(from: from, body: values["Body"]!, messageSid: values["MessageSid"]!, optOutType: values["OptOutType"])
+        do {
+            let reply = try await handler.handle(text)
+            return TwilioWebhookController.twiml(reply)
+        } catch let error as StoreError {
+            // Twilio retries a webhook that fails; a false 200 would lose the text (issue 9).
+            context.logger.error("store unavailable for webhook", metadata: ["error": "\(error)", "twilio.message_sid": "\(text.messageSid)"])
+            var response = APIError.response(status: .serviceUnavailable, code: "store_unavailable", message: "try again shortly", field: nil)
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+    }
+
+    /// The URL Twilio signed: the public base URL plus the path and query as received.
+    func webhookURL(for request: Request) -> String {
+        let pathAndQuery = request.uri.string.hasPrefix("/") ? request.uri.string : request.uri.path
+        if let publicURL { return publicURL + pathAndQuery }
+        let host = request.head.authority ?? "localhost"
+        return "http://\(host)\(pathAndQuery)"
+    }
+
+    static func twiml(_ reply: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: TwiML.response(messages: [reply]))))
+    }
+}
