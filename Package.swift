@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "TaskPulseServer", "TaskPulseTestSupport", "TaskPulseDispatch",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
     ]

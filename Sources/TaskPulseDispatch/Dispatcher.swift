@@ -125,7 +125,11 @@ public struct Dispatcher: Service {
         }
         logger.debug("delivery handled", metadata: metadata.merging(["tp.result": "\(result)"]) { $1 })
         do {
-            try await store.recordDeliveryResult(result, deliveryID: delivery.id, now: clock.now())
+            // Recording is shielded from cancellation: a message Twilio accepted must be written down,
+            // or it would be sent again when the lease runs out.
+            let store = self.store
+            let now = clock.now()
+            try await Task { try await store.recordDeliveryResult(result, deliveryID: delivery.id, now: now) }.value
         } catch {
             // The lease runs out and the row is tried again: the documented duplicate window (DESIGN §4).
             logger.error("could not record a delivery result", metadata: metadata.merging(["error": "\(error)"]) { $1 })

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import ServiceLifecycleTestKit
 import Testing
 
 import TaskPulseDispatch
@@ -24,15 +25,19 @@ struct ReminderDeliveryTests {
                     #expect(reply.text.contains("Added #1 stretch, Mon Nov 23 10:35 AM EST"))
                 }
                 // The real dispatcher loop runs on the fake clock: nothing is due yet.
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await harness.parts.dispatcher.run() }
-                    #expect(await harness.clock.waitForSleeper())
-                    harness.clock.advance(by: 19 * 60)
-                    #expect(await harness.clock.waitForSleeper())
-                    #expect(twilio.received.isEmpty)
-                    harness.clock.advance(by: 60)
-                    #expect(await twilio.waitForMessages(1))
-                    group.cancelAll()
+                try await testGracefulShutdown { trigger in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await harness.parts.dispatcher.run() }
+                        #expect(await harness.clock.waitForSleeper())
+                        harness.clock.advance(by: 19 * 60)
+                        #expect(await harness.clock.waitForSleeper())
+                        #expect(twilio.received.isEmpty)
+                        harness.clock.advance(by: 60)
+                        #expect(await twilio.waitForMessages(1))
+                        // Graceful shutdown lets the dispatcher finish (and record) the batch in hand.
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                    }
                 }
                 let message = try #require(twilio.received.first)
                 #expect(message.to == "+15555550100")
@@ -116,11 +121,16 @@ struct ReminderDeliveryTests {
                 // Down for an hour; then a new process opens the same file.
                 clock.advance(by: 3600)
                 let after = try await Harness(database: database, twilio: twilio, clock: clock)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await after.parts.dispatcher.run() }
-                    #expect(await twilio.waitForMessages(2))
-                    group.cancelAll()
+                try await testGracefulShutdown { trigger in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await after.parts.dispatcher.run() }
+                        #expect(await twilio.waitForMessages(2))
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                    }
                 }
+                let user = try #require(try await after.store.user(phone: phone))
+                #expect(try await after.store.deliveries(userID: user.id).map(\.status) == [.sent, .sent])
                 #expect(twilio.received.count == 2)
                 #expect(Set(twilio.received.map(\.body)) == [
                     "TaskPulse reminder: call mom (#1), sent late: it was due 10:20 AM. Reply DONE 1 when finished.",
