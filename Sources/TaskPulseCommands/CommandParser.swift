@@ -68,6 +68,8 @@ public struct CommandParser: Sendable {
     func selector(_ tokens: [Token]) -> TaskSelector? {
         guard !tokens.isEmpty else { return nil }
         let pieces = tokens.flatMap { $0.word.split(separator: ",") }.map { $0.hasPrefix("#") ? $0.dropFirst() : $0 }
+            .filter { !$0.isEmpty }
+        guard !pieces.isEmpty else { return nil }
         let numbers = pieces.compactMap { Int($0) }
         if numbers.count == pieces.count {
             guard numbers.allSatisfy({ $0 > 0 }) else { return nil }

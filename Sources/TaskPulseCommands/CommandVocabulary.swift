@@ -1,9 +1,10 @@
 /// The command words people can text, for hints when a word is not understood.
 public enum CommandVocabulary {
-    /// Canonical command words, the ones a hint may name.
+    /// Canonical command words, the ones a hint may name. STOP is deliberately absent: a text like
+    /// "stop reminding me about laundry" must not be steered into opting out of everything.
     public static let commands = [
         "add", "remind", "list", "done", "delete", "undo", "help", "today", "tomorrow", "overdue", "snooze",
-        "move", "rename", "agenda", "stop", "start",
+        "move", "rename", "agenda",
     ]
 
     /// The closest command word to `word`, if a typo is likely (never auto-corrected: DESIGN §2).

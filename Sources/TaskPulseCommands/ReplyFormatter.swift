@@ -5,13 +5,16 @@ import TaskPulseTiming
 /// Words for the replies the bot texts back. Every reply says how the text was understood (DESIGN §2).
 public struct ReplyFormatter: Sendable {
     public var zone: TimeZone
+    /// The moment the reply is written: dates in another year show their year.
+    public var now: Date
     /// The program name that opens compliance replies (sms-rules.md §5).
     public var programName: String
     /// Where people get help (sms-rules.md §6): a URL or an email address.
     public var helpContact: String
 
-    public init(zone: TimeZone, programName: String = "TaskPulse", helpContact: String) {
+    public init(zone: TimeZone, now: Date, programName: String = "TaskPulse", helpContact: String) {
         self.zone = zone
+        self.now = now
         self.programName = programName
         self.helpContact = helpContact
     }
@@ -21,7 +24,8 @@ public struct ReplyFormatter: Sendable {
         let local = ZonedTime.local(instant, in: zone)
         let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][local.date.isoWeekday - 1]
         let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][local.date.month - 1]
-        return "\(weekday) \(month) \(local.date.day) \(clock(local.time)) \(ZonedTime.abbreviation(zone, at: instant))"
+        let year = local.date.year == ZonedTime.local(now, in: zone).date.year ? "" : " \(local.date.year)"
+        return "\(weekday) \(month) \(local.date.day)\(year) \(clock(local.time)) \(ZonedTime.abbreviation(zone, at: instant))"
     }
 
     /// "9:00 AM".
@@ -157,6 +161,11 @@ public struct ReplyFormatter: Sendable {
     public func notUnderstood(hint: String?) -> String {
         if let hint { return "Sorry, I didn't get that. Did you mean \"\(hint.uppercased())\"? Text HELP for commands." }
         return "Sorry, I didn't get that. Try \"add call mom 5pm\", \"list\" or \"done 1\". Text HELP for more."
+    }
+
+    /// A text that starts like an opt-out but says more ("stop reminding me about laundry").
+    public var notAnOptOut: String {
+        "To stop all texts from \(programName), text STOP on its own. To drop one task, text DONE or DELETE with its number (LIST shows them)."
     }
 
     /// Commands whose full form arrives with later issues (consent answers with nothing pending).

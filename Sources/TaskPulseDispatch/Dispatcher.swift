@@ -137,7 +137,20 @@ public struct Dispatcher: Service {
     }
 
     /// Decides what to do with one claimed delivery and, if it is to be sent, sends it.
-    func decide(_ claimed: ClaimedDelivery) async -> DeliveryResult {
+    func decide(_ claimedEarlier: ClaimedDelivery) async -> DeliveryResult {
+        // Rows wait for a free send slot after the claim: re-read the person and task now (DESIGN §3:
+        // the opt-out check happens at send time).
+        let claimed: ClaimedDelivery
+        do {
+            guard let current = try await store.currentState(ofDelivery: claimedEarlier.delivery.id) else {
+                return .canceled(reason: "delivery no longer exists")
+            }
+            claimed = current
+        } catch {
+            return .retry(
+                at: clock.now().addingTimeInterval(settings.pollInterval), errorCode: nil,
+                message: "could not re-read the delivery: \(error)")
+        }
         let delivery = claimed.delivery
         if claimed.user.isOptedOut { return .suppressed(reason: "recipient opted out") }
         if claimed.user.numberInvalidAt != nil { return .suppressed(reason: "number marked invalid") }

@@ -56,8 +56,9 @@ public struct InboundMessageHandler: Sendable {
         let user = try await store.ensureUser(phone: text.from, timeZoneID: defaultTimeZone, now: now)
         let zone = TimeZone(identifier: user.timeZoneID) ?? TimeZone(identifier: defaultTimeZone) ?? .gmt
         let command = parser.parse(text.body, context: ParseContext(now: now, zone: zone))
-        let formatter = ReplyFormatter(zone: zone, programName: programName, helpContact: helpContact)
-        let plan = InboundMessageHandler.plan(command, user: user, optOutType: text.optOutType, now: now, formatter: formatter)
+        let formatter = ReplyFormatter(zone: zone, now: now, programName: programName, helpContact: helpContact)
+        let plan = InboundMessageHandler.plan(
+            command, text: text.body, user: user, optOutType: text.optOutType, now: now, formatter: formatter)
         let result = try await store.handleInbound(
             InboundMessage(messageSid: text.messageSid, body: text.body, receivedAt: now), userID: user.id,
             change: plan.change, now: now, renderReply: plan.render)
@@ -72,16 +73,21 @@ public struct InboundMessageHandler: Sendable {
 
     /// Decides the change and the reply for a command. Pure.
     static func plan(
-        _ command: Command, user: User, optOutType: String?, now: Date, formatter: ReplyFormatter
+        _ command: Command, text: String, user: User, optOutType: String?, now: Date, formatter: ReplyFormatter
     ) -> Plan {
         let twilioAnswered = optOutType.map { $0.uppercased() }
         func fixed(_ reply: String, _ change: TaskChange = .none) -> Plan { Plan(change: change) { _ in reply } }
         switch command {
         case .stop:
-            // Twilio already confirmed its own keywords when it says so (OptOutType); never confirm twice.
-            return fixed(twilioAnswered == "STOP" ? "" : formatter.optOutConfirmation, .optOut(wording: "STOP"))
+            // One confirmation only: none when Twilio already sent its own (OptOutType) or when the
+            // person was already opted out (sms-rules.md §3).
+            let confirmation = twilioAnswered == "STOP" ? "" : formatter.optOutConfirmation
+            return Plan(change: .optOut(wording: String(text.prefix(160)))) { outcome in
+                if case .optedOut(wasAlreadyOptedOut: true) = outcome { return "" }
+                return confirmation
+            }
         case .start, .consent(true) where user.isOptedOut:
-            return fixed(twilioAnswered == "START" ? "" : formatter.optInConfirmation, .optIn(wording: "START"))
+            return fixed(twilioAnswered == "START" ? "" : formatter.optInConfirmation, .optIn(wording: String(text.prefix(160))))
         case .help(let topic):
             if topic == nil { return fixed(twilioAnswered == "HELP" ? "" : formatter.complianceHelp) }
             return fixed(formatter.commandHelp(topic: topic))
@@ -127,6 +133,11 @@ public struct InboundMessageHandler: Sendable {
         case .refused(let name, let error):
             return fixed(formatter.refusal(name, error))
         case .unknown(let hint):
+            // "stop reminding me about laundry" is not an opt-out (DESIGN §2): say how to do either.
+            let firstWord = text.trimmingWhitespace().split(separator: " ").first?.lowercased() ?? ""
+            if ["stop", "cancel", "quit", "end", "unsubscribe"].contains(firstWord) {
+                return fixed(formatter.notAnOptOut)
+            }
             return fixed(formatter.notUnderstood(hint: hint))
         case .stop, .start, .help:
             return fixed("")

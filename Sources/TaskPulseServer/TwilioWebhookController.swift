@@ -41,10 +41,13 @@ struct TwilioWebhookController: Sendable {
         for name in ["MessageSid", "From", "Body"] where values[name] == nil {
             return APIError.response(status: .badRequest, code: "missing_field", message: "\(name) is required", field: name)
         }
+        guard let sid = values["MessageSid"], !sid.isEmpty, sid.count <= 64 else {
+            return APIError.response(status: .badRequest, code: "invalid_field", message: "MessageSid must be a Twilio message SID", field: "MessageSid")
+        }
         guard let from = Phone(values["From"]!) else {
             return APIError.response(status: .badRequest, code: "invalid_field", message: "From is not an E.164 phone number", field: "From")
         }
-        let text = InboundText(from: from, body: values["Body"]!, messageSid: values["MessageSid"]!, optOutType: values["OptOutType"])
+        let text = InboundText(from: from, body: values["Body"]!, messageSid: sid, optOutType: values["OptOutType"])
         do {
             let reply = try await handler.handle(text)
             return TwilioWebhookController.twiml(reply)

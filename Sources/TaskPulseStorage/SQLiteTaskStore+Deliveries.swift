@@ -44,6 +44,18 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? {
+        try await read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [deliveryID.rawValue])
+            else { return nil }
+            let delivery = SQLiteRows.delivery(row)
+            guard let user = try SQLiteRows.fetchUser(db, id: delivery.userID) else { return nil }
+            let task = try delivery.taskID.flatMap { try SQLiteRows.fetchTask(db, id: $0) }
+            return ClaimedDelivery(delivery: delivery, user: user, task: task)
+        }
+    }
+
     public func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws {
         try await write { db in
             let id = deliveryID.rawValue

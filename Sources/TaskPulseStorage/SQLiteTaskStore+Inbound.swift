@@ -41,6 +41,10 @@ extension SQLiteTaskStore {
             {
                 return InboundResult(reply: reply, isDuplicate: true, scheduledDelivery: false)
             }
+            // A text from the number proves it works: clear an earlier "invalid number" mark.
+            try db.execute(
+                sql: "UPDATE users SET number_invalid_at = NULL WHERE id = ? AND number_invalid_at IS NOT NULL",
+                arguments: [userID.rawValue])
             var changes = SQLiteChangeApplier(db: db, userID: userID, now: now)
             let outcome = try changes.apply(change)
             let reply = renderReply(outcome)

@@ -36,6 +36,10 @@ public protocol TaskStore: Sendable {
     /// `leaseUntil`, with the person and task each needs.
     func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery]
 
+    /// A claimed delivery with its person and task as they are now, read just before sending so an
+    /// opt-out or a completed task that arrived after the claim still stops the send.
+    func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery?
+
     /// Records what happened to a claimed delivery.
     func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws
 

@@ -107,7 +107,11 @@ public final class FakeTwilioServer: Sendable {
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await serviceGroup.run() }
+            group.addTask {
+                // If the server cannot start, end the port stream so the caller fails instead of waiting.
+                defer { portContinuation.finish() }
+                try await serviceGroup.run()
+            }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             let server = FakeTwilioServer(port: port)

@@ -131,8 +131,14 @@ public struct ScheduleResolver: Sendable {
             if due <= now { due = at(today.adding(days: delta + 7)) }
             return due
         case .weekend:
+            // The coming Saturday, or today on a weekend day; Sunday if Saturday's time has passed.
             let weekday = today.isoWeekday
-            return at(today.adding(days: weekday >= 6 ? 0 : 6 - weekday))
+            let saturday = today.adding(days: weekday >= 6 ? (weekday == 6 ? 0 : -1) : 6 - weekday)
+            for date in [saturday, saturday.adding(days: 1)] where date >= today {
+                let due = at(date)
+                if due > now { return due }
+            }
+            throw .pastDate
         case .date(let date):
             let due = at(date)
             if due <= now { throw .pastDate }

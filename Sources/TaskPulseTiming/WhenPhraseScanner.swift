@@ -285,8 +285,11 @@ public struct WhenPhraseScanner: Sendable {
         let next = index + 1 < tokens.count ? tokens[index + 1].word : nil
         // 2026-12-03
         let isoParts = word.split(separator: "-", omittingEmptySubsequences: false)
-        if isoParts.count == 3, isoParts[0].count == 4, isoParts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
-            if let date = LocalDate(year: Int(isoParts[0])!, month: Int(isoParts[1])!, day: Int(isoParts[2])!) {
+        if isoParts.count == 3, isoParts[0].count == 4, isoParts[1].count <= 2, isoParts[2].count <= 2,
+            isoParts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let year = Int(isoParts[0]), let month = Int(isoParts[1]), let day = Int(isoParts[2])
+        {
+            if let date = LocalDate(year: year, month: month, day: day) {
                 phrase.day = .date(date)
             } else {
                 phrase.invalidDate = true
@@ -296,12 +299,12 @@ public struct WhenPhraseScanner: Sendable {
         // 12/3, 12/3/2026, 12/3/26
         let slashParts = word.split(separator: "/", omittingEmptySubsequences: false)
         if (2...3).contains(slashParts.count),
-            slashParts.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } })
+            slashParts.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let first = Int(slashParts[0]), let second = Int(slashParts[1])
         {
-            let first = Int(slashParts[0])!, second = Int(slashParts[1])!
             let (month, day) = dateOrder == .monthFirst ? (first, second) : (second, first)
             if slashParts.count == 3 {
-                var year = Int(slashParts[2])!
+                var year = Int(slashParts[2]) ?? 0
                 if year < 100 { year += 2000 }
                 if let date = LocalDate(year: year, month: month, day: day) {
                     phrase.day = .date(date)

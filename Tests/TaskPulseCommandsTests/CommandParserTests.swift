@@ -88,12 +88,33 @@ struct CommandParserTests {
         #expect(Array(family.title.utf8) == Array("👨‍👩‍👧 family call".utf8))
     }
 
-    @Test("very long and odd input never crashes the parser")
-    func robustness() {
-        _ = parse(String(repeating: "add ", count: 2_000))
-        _ = parse(String(repeating: "9:", count: 1_000))
-        _ = parse("add x in 99999999999999999999 min")
-        _ = parse("add x 99:99pm")
-        _ = parse(String(repeating: "\u{0}", count: 100))
+    @Test("odd input is refused or read as text, never a crash", arguments: [
+        ("add dentist ２０２６-１２-０３", "add"), ("add x 2026-99999999999999999999-01", "add"),
+        ("add x ９/１", "add"), ("add x in 99999999999999999999 min", "add"), ("add x 99:99pm", "add"),
+        ("add x 12/99999999999999999999", "add"), ("done 99999999999999999999", "done"),
+    ])
+    func oddInput(text: String, command: String) {
+        #expect(parse(text).name == command)
+    }
+
+    @Test("very long and repetitive input is parsed")
+    func longInput() {
+        #expect(parse(String(repeating: "add ", count: 2_000)).name == "add")
+        #expect(parse(String(repeating: "9:", count: 1_000)).name == "unknown")
+        #expect(parse(String(repeating: "\u{0}", count: 100)).name == "unknown")
+    }
+
+    @Test("a number list with nothing in it asks which task", arguments: ["done ,", "done .", "delete !", "done #"])
+    func emptySelectors(text: String) {
+        guard case .refused(_, .badNumber) = parse(text) else {
+            Issue.record("\(text) should be refused with bad_number, got \(parse(text))")
+            return
+        }
+    }
+
+    @Test("no typo hint points at STOP")
+    func noStopHint() {
+        #expect(parse("stop reminding me about laundry") == .unknown(hint: nil))
+        #expect(parse("stpo") == .unknown(hint: nil))
     }
 }

@@ -10,7 +10,7 @@ import TaskPulseDomain
 import TaskPulseServer
 import TaskPulseTestSupport
 
-@Suite("Health, readiness and graceful shutdown")
+@Suite("Health, readiness and graceful shutdown", .timeLimit(.minutes(1)))
 struct LifecycleTests {
     @Test("on graceful shutdown the dispatcher stops claiming and returns")
     func dispatcherStops() async throws {

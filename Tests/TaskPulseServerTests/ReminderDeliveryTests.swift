@@ -5,13 +5,13 @@ import Logging
 import ServiceLifecycleTestKit
 import Testing
 
-import TaskPulseDispatch
+@testable import TaskPulseDispatch
 import TaskPulseDomain
 import TaskPulseServer
 import TaskPulseStorage
 import TaskPulseTestSupport
 
-@Suite("Reminders through the durable outbox (DESIGN §4)")
+@Suite("Reminders through the durable outbox (DESIGN §4)", .timeLimit(.minutes(1)))
 struct ReminderDeliveryTests {
     let phone = Phone("+15555550100")!
 
@@ -103,7 +103,7 @@ struct ReminderDeliveryTests {
         }
     }
 
-    @Test("after a crash (kill -9) mid-send, a restart sends every due reminder once, marked late")
+    @Test("after a crash (kill -9) mid-send, a restart sends every due reminder once, without waiting out the lease")
     func restartWithDueRows() async throws {
         try await FakeTwilioServer.with { twilio in
             try await TemporaryDatabase.with { database in
@@ -114,12 +114,13 @@ struct ReminderDeliveryTests {
                     _ = try await client.text("add feed cat in 6 min")
                 }
                 // The process dies after claiming one row and before sending anything.
-                clock.advance(by: 5 * 60 + 30)
+                clock.advance(by: 6 * 60 + 30)
                 let claimed = try await before.store.claimDueDeliveries(
                     now: clock.now(), limit: 1, leaseUntil: clock.now().addingTimeInterval(60))
                 #expect(claimed.count == 1)
-                // Down for an hour; then a new process opens the same file.
-                clock.advance(by: 3600)
+                // Down for 10 seconds (less than the 60-second lease); then a new process opens the same
+                // file and must not wait for the dead process's lease to run out.
+                clock.advance(by: 10)
                 let after = try await Harness(database: database, twilio: twilio, clock: clock)
                 try await testGracefulShutdown { trigger in
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -133,9 +134,53 @@ struct ReminderDeliveryTests {
                 #expect(try await after.store.deliveries(userID: user.id).map(\.status) == [.sent, .sent])
                 #expect(twilio.received.count == 2)
                 #expect(Set(twilio.received.map(\.body)) == [
-                    "TaskPulse reminder: call mom (#1), sent late: it was due 10:20 AM. Reply DONE 1 when finished.",
-                    "TaskPulse reminder: feed cat (#2), sent late: it was due 10:21 AM. Reply DONE 2 when finished.",
+                    "TaskPulse reminder: call mom (#1). Reply DONE 1 when finished.",
+                    "TaskPulse reminder: feed cat (#2). Reply DONE 2 when finished.",
                 ])
+            }
+        }
+    }
+
+    @Test("reminders that came due during downtime say they are late")
+    func lateAfterDowntime() async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with { database in
+                let harness = try await Harness(database: database, twilio: twilio)
+                try await harness.application.test(.router) { client in _ = try await client.text("add call mom in 5 min") }
+                harness.clock.advance(by: 3600)
+                try await harness.parts.dispatcher.drainOnce()
+                #expect(twilio.received.map(\.body) == [
+                    "TaskPulse reminder: call mom (#1), sent late: it was due 10:20 AM. Reply DONE 1 when finished."
+                ])
+            }
+        }
+    }
+
+    @Test("a STOP or a done that arrives after the claim still stops the send")
+    func changesBetweenClaimAndSend() async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with { database in
+                let harness = try await Harness(database: database, twilio: twilio)
+                try await harness.application.test(.router) { client in
+                    _ = try await client.text("add a in 1 min", from: "+15555550100")
+                    _ = try await client.text("add b in 1 min", from: "+15555550101")
+                }
+                harness.clock.advance(by: 60)
+                let now = harness.clock.now()
+                let claimed = try await harness.store.claimDueDeliveries(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+                #expect(claimed.count == 2)
+                try await harness.application.test(.router) { client in
+                    _ = try await client.text("please stop texting me", from: "+15555550100")
+                    _ = try await client.text("done 1", from: "+15555550101")
+                }
+                for delivery in claimed {
+                    let result = await harness.parts.dispatcher.decide(delivery)
+                    switch delivery.user.phone.e164 {
+                    case "+15555550100": #expect(result == .suppressed(reason: "recipient opted out"))
+                    default: #expect(result == .canceled(reason: "task no longer open"))
+                    }
+                }
+                #expect(twilio.attempts == 0)
             }
         }
     }

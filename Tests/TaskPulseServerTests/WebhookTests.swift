@@ -9,7 +9,7 @@ import TaskPulseServer
 import TaskPulseStorage
 import TaskPulseTestSupport
 
-@Suite("POST /twilio/sms")
+@Suite("POST /twilio/sms", .timeLimit(.minutes(1)))
 struct WebhookTests {
     @Test("a signed text is stored and answered with TwiML that says how it was understood")
     func signedText() async throws {
@@ -131,6 +131,52 @@ struct WebhookTests {
                 let user = try #require(try await harness.store.user(phone: Phone("+15555550100")!))
                 let stored = try #require(try await harness.store.tasks(userID: user.id, status: .open).first)
                 #expect(Array(stored.title.utf8) == Array("Tom & Jerry <b>🎂 买牛奶 Re\u{301}sume\u{301}".utf8))
+            }
+        }
+    }
+
+    @Test("a second STOP gets no second confirmation; 'stop reminding me...' is not an opt-out")
+    func stopWording() async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with { database in
+                let harness = try await Harness(database: database, twilio: twilio)
+                try await harness.application.test(.router) { client in
+                    let laundry = try await client.text("stop reminding me about laundry")
+                    #expect(laundry.text.contains("text STOP on its own"))
+                    let first = try await client.text("stop please")
+                    #expect(first.text.contains("unsubscribed"))
+                    let second = try await client.text("STOP")
+                    #expect(second.text.hasSuffix("<Response/>"))
+                    let help = try await client.text("HELP")
+                    #expect(help.text.contains("Reply STOP to cancel"))
+                }
+            }
+        }
+    }
+
+    @Test("an empty MessageSid is refused, not used as a shared idempotency key")
+    func emptyMessageSid() async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with { database in
+                let harness = try await Harness(database: database, twilio: twilio)
+                try await harness.application.test(.router) { client in
+                    let response = try await client.text("list", sid: "")
+                    #expect(response.status == .badRequest)
+                    #expect(response.text.contains(#""field":"MessageSid""#))
+                }
+            }
+        }
+    }
+
+    @Test("dates in another year show the year")
+    func yearInReply() async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with { database in
+                let harness = try await Harness(database: database, twilio: twilio)
+                try await harness.application.test(.router) { client in
+                    let response = try await client.text("add renew visa jan 5 10am")
+                    #expect(response.text.contains("Tue Jan 5 2027 10:00 AM EST"))
+                }
             }
         }
     }

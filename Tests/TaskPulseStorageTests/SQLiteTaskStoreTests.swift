@@ -98,9 +98,10 @@ struct SQLiteTaskStoreTests {
             #expect(try await apply(store, user, .undo) == .nothingToUndo)
             try await apply(store, user, .deleteNumbers([2]))
             #expect(try await store.tasks(userID: user.id, status: .open).map(\.title) == ["a"])
-            // The freed number is reused by the next task; the deleted task is restored under a new one.
+            // The freed number is reused by the next task.
             try await apply(store, user, .addTask(draft("c")))
             #expect(try await store.tasks(userID: user.id, status: .open).map(\.number) == [1, 2])
+            #expect(try await apply(store, user, .undo) == .undone("removed #2 c"))
         }
     }
 
@@ -115,7 +116,10 @@ struct SQLiteTaskStoreTests {
                 Issue.record("expected ambiguous"); return
             }
             #expect(matches.count == 2)
-            #expect(try await apply(store, user, .completeMatching("cat")) != .noMatch(query: "cat"))
+            guard case .completed(let done, _) = try await apply(store, user, .completeMatching("cat")) else {
+                Issue.record("expected completed"); return
+            }
+            #expect(done.map(\.title) == ["milk the cat"])
             #expect(try await apply(store, user, .completeMatching("dog")) == .noMatch(query: "dog"))
         }
     }

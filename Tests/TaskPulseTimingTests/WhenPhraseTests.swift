@@ -56,6 +56,15 @@ struct WhenPhraseTests {
         #expect(try resolve("call mom tomorrow 9").due == "2026-11-24T09:00")
     }
 
+    @Test("this weekend on a Saturday after its time means Sunday")
+    func weekendRollsForward() throws {
+        let saturday = ZonedTime.instant(LocalDateTime(iso: "2026-11-28T10:00")!, in: zone)
+        let (phrase, _) = WhenPhraseScanner(dateOrder: .monthFirst).scan(Token.tokenize("x this weekend 8am"))
+        let schedule = try #require(try ScheduleResolver(zone: zone).resolve(phrase, now: saturday))
+        #expect(ZonedTime.local(schedule.dueAt, in: zone).description == "2026-11-29T08:00")
+        #expect(try resolve("x this weekend").due == "2026-11-28T09:00")
+    }
+
     @Test("'by' without a date stays in the title")
     func byWithoutDate() throws {
         let result = try resolve("stop by the bank")
