@@ -11,7 +11,7 @@ let package = Package(
     name: "TaskPulse",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "taskpulse", targets: ["taskpulse"]),
+        .executable(name: "taskpulse", targets: ["taskpulse"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

@@ -23,7 +23,8 @@ public enum CommandVocabulary {
 
     /// Optimal string alignment distance: edits plus adjacent transpositions (`lsit` -> `list` is 1).
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)

@@ -4,7 +4,9 @@
 /// is left: `stop please` opts out, `stop reminding me about laundry` does not (DESIGN §2).
 enum ComplianceKeywords {
     /// Twilio's default keywords: Twilio answers these itself when its opt-out handling is on.
-    static let carrierOptOut: Set<String> = ["stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"]
+    static let carrierOptOut: Set<String> = [
+        "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
+    ]
     static let carrierOptIn: Set<String> = ["start", "unstop"]
     static let carrierHelp: Set<String> = ["help", "info"]
 

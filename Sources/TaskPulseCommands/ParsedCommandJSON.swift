@@ -18,7 +18,9 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
     public var hint: String?
 
     enum CodingKeys: String, CodingKey {
-        case command, title, due, dueUTC = "due_utc", remind, priority, numbers, query, view, answer, error, hint
+        case command, title, due
+        case dueUTC = "due_utc"
+        case remind, priority, numbers, query, view, answer, error, hint
     }
 
     public init(_ command: Command, zone: TimeZone) {

@@ -23,9 +23,11 @@ public struct ReplyFormatter: Sendable {
     public func moment(_ instant: Date) -> String {
         let local = ZonedTime.local(instant, in: zone)
         let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][local.date.isoWeekday - 1]
-        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][local.date.month - 1]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
+            local.date.month - 1]
         let year = local.date.year == ZonedTime.local(now, in: zone).date.year ? "" : " \(local.date.year)"
-        return "\(weekday) \(month) \(local.date.day)\(year) \(clock(local.time)) \(ZonedTime.abbreviation(zone, at: instant))"
+        return
+            "\(weekday) \(month) \(local.date.day)\(year) \(clock(local.time)) \(ZonedTime.abbreviation(zone, at: instant))"
     }
 
     /// "9:00 AM".
@@ -79,19 +81,19 @@ public struct ReplyFormatter: Sendable {
 
     /// The reply to `done`.
     public func completed(_ tasks: [TaskItem], missing: [Int]) -> String {
-        var parts: [String] = []
-        if !tasks.isEmpty {
-            parts.append("Done: " + tasks.map { "#\($0.number) \($0.title)" }.joined(separator: ", ") + ". UNDO to reopen.")
-        }
-        if !missing.isEmpty { parts.append(noSuchTask(missing)) }
-        return parts.joined(separator: " ")
+        summary("Done:", tasks, then: "UNDO to reopen.", missing: missing)
     }
 
     /// The reply to `delete`.
     public func deleted(_ tasks: [TaskItem], missing: [Int]) -> String {
+        summary("Deleted", tasks, then: "UNDO to restore.", missing: missing)
+    }
+
+    /// "Done: #1 a, #2 b. UNDO to reopen. No open task #7. ..."
+    private func summary(_ verb: String, _ tasks: [TaskItem], then next: String, missing: [Int]) -> String {
         var parts: [String] = []
         if !tasks.isEmpty {
-            parts.append("Deleted " + tasks.map { "#\($0.number) \($0.title)" }.joined(separator: ", ") + ". UNDO to restore.")
+            parts.append("\(verb) " + tasks.map { "#\($0.number) \($0.title)" }.joined(separator: ", ") + ". \(next)")
         }
         if !missing.isEmpty { parts.append(noSuchTask(missing)) }
         return parts.joined(separator: " ")
@@ -108,7 +110,8 @@ public struct ReplyFormatter: Sendable {
 
     public func ambiguous(_ query: String, _ tasks: [TaskItem]) -> String {
         let options = tasks.prefix(5).map { "#\($0.number) \($0.title)" }.joined(separator: ", ")
-        return "More than one task matches \"\(query)\": \(options). Reply with its number, e.g. DONE \(tasks[0].number)."
+        return
+            "More than one task matches \"\(query)\": \(options). Reply with its number, e.g. DONE \(tasks[0].number)."
     }
 
     public func undone(_ description: String) -> String { "Undone: \(description)." }
@@ -124,7 +127,8 @@ public struct ReplyFormatter: Sendable {
     public func commandHelp(topic: String?) -> String {
         switch topic {
         case "add", "remind":
-            return "add <task> <when>: add call mom tomorrow 9am, add essay by friday !high. remind me to stretch in 20 min."
+            return
+                "add <task> <when>: add call mom tomorrow 9am, add essay by friday !high. remind me to stretch in 20 min."
         case "done", "complete":
             return "done <number(s)> or done <words>: done 2, done 2 4, done milk. UNDO reverts."
         case "delete", "del", "rm":
@@ -132,7 +136,8 @@ public struct ReplyFormatter: Sendable {
         case "list", "ls":
             return "list: your open tasks with numbers. done list: what you finished."
         default:
-            return "Text: add call mom 5pm | remind me to stretch in 20 min | list | done 2 | delete 3 | undo. STOP to opt out."
+            return
+                "Text: add call mom 5pm | remind me to stretch in 20 min | list | done 2 | delete 3 | undo. STOP to opt out."
         }
     }
 
@@ -159,7 +164,9 @@ public struct ReplyFormatter: Sendable {
 
     /// Anything not understood: a short hint, never silence.
     public func notUnderstood(hint: String?) -> String {
-        if let hint { return "Sorry, I didn't get that. Did you mean \"\(hint.uppercased())\"? Text HELP for commands." }
+        if let hint {
+            return "Sorry, I didn't get that. Did you mean \"\(hint.uppercased())\"? Text HELP for commands."
+        }
         return "Sorry, I didn't get that. Try \"add call mom 5pm\", \"list\" or \"done 1\". Text HELP for more."
     }
 

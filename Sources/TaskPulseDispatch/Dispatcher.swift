@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TaskPulseDomain
 import TaskPulseMessaging
 import TaskPulseStorage
@@ -164,8 +164,9 @@ public struct Dispatcher: Service {
         case .accepted(let sid):
             return .sent(providerMessageID: sid, body: body)
         case .transient(let code, let message, let retryAfter):
-            guard let delay = settings.retryPolicy.delay(
-                afterAttempt: delivery.attempts, retryAfter: retryAfter, random: Double.random(in: 0..<1))
+            guard
+                let delay = settings.retryPolicy.delay(
+                    afterAttempt: delivery.attempts, retryAfter: retryAfter, random: Double.random(in: 0..<1))
             else { return .dead(errorCode: code, message: message) }
             return .retry(at: clock.now().addingTimeInterval(delay), errorCode: code, message: message)
         case .recipientOptedOut(let code, let message):

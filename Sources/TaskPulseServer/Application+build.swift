@@ -28,7 +28,9 @@ public struct Dependencies: Sendable {
         let sms: any SMSTransport
         if let twilio = configuration.twilio {
             let sender: TwilioSender =
-                if let service = twilio.messagingServiceSID { .messagingService(service) } else { .number(twilio.fromNumber ?? "") }
+                if let service = twilio.messagingServiceSID { .messagingService(service) } else {
+                    .number(twilio.fromNumber ?? "")
+                }
             sms = TwilioSMSTransport(
                 accountSID: twilio.accountSID, authToken: twilio.authToken, sender: sender,
                 apiBase: configuration.twilioAPIBase, logger: logger)
@@ -73,7 +75,8 @@ public func buildRouter(
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
         } catch {
             context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-            return APIError.response(status: .serviceUnavailable, code: "store_unavailable", message: "database not reachable", field: nil)
+            return APIError.response(
+                status: .serviceUnavailable, code: "store_unavailable", message: "database not reachable", field: nil)
         }
     }
     router.get("/") { _, _ -> Response in
@@ -85,7 +88,8 @@ public func buildRouter(
         publicURL: configuration.publicURL
     ).addRoutes(to: router)
     if configuration.isDevMode {
-        SimulatorController(handler: parts.handler, store: dependencies.store, page: SimulatorPage.html).addRoutes(to: router)
+        SimulatorController(handler: parts.handler, store: dependencies.store, page: SimulatorPage.html).addRoutes(
+            to: router)
     }
     return router
 }
@@ -109,8 +113,9 @@ public func buildApplication(
 /// The simulator page, shipped as a resource of this module.
 enum SimulatorPage {
     static let html: String = {
-        guard let url = Bundle.module.url(forResource: "simulator", withExtension: "html", subdirectory: "Resources")
-            ?? Bundle.module.url(forResource: "simulator", withExtension: "html"),
+        guard
+            let url = Bundle.module.url(forResource: "simulator", withExtension: "html", subdirectory: "Resources")
+                ?? Bundle.module.url(forResource: "simulator", withExtension: "html"),
             let text = try? String(contentsOf: url, encoding: .utf8)
         else { return "<!doctype html><title>TaskPulse</title><p>Simulator page missing from the build.</p>" }
         return text

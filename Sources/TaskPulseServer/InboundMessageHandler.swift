@@ -86,8 +86,10 @@ public struct InboundMessageHandler: Sendable {
                 if case .optedOut(wasAlreadyOptedOut: true) = outcome { return "" }
                 return confirmation
             }
-        case .start, .consent(true) where user.isOptedOut:
-            return fixed(twilioAnswered == "START" ? "" : formatter.optInConfirmation, .optIn(wording: String(text.prefix(160))))
+        case .start,
+            .consent(true) where user.isOptedOut:
+            return fixed(
+                twilioAnswered == "START" ? "" : formatter.optInConfirmation, .optIn(wording: String(text.prefix(160))))
         case .help(let topic):
             if topic == nil { return fixed(twilioAnswered == "HELP" ? "" : formatter.complianceHelp) }
             return fixed(formatter.commandHelp(topic: topic))
@@ -115,16 +117,18 @@ public struct InboundMessageHandler: Sendable {
                 return text
             }
         case .done(let selector):
-            let change: TaskChange = switch selector {
-            case .numbers(let numbers): .completeNumbers(numbers)
-            case .query(let query): .completeMatching(query)
-            }
+            let change: TaskChange =
+                switch selector {
+                case .numbers(let numbers): .completeNumbers(numbers)
+                case .query(let query): .completeMatching(query)
+                }
             return Plan(change: change) { render($0, formatter: formatter) }
         case .delete(let selector):
-            let change: TaskChange = switch selector {
-            case .numbers(let numbers): .deleteNumbers(numbers)
-            case .query(let query): .deleteMatching(query)
-            }
+            let change: TaskChange =
+                switch selector {
+                case .numbers(let numbers): .deleteNumbers(numbers)
+                case .query(let query): .deleteMatching(query)
+                }
             return Plan(change: change) { render($0, formatter: formatter) }
         case .undo:
             return Plan(change: .undo) { render($0, formatter: formatter) }

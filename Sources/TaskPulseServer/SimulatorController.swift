@@ -31,16 +31,20 @@ struct SimulatorController: Sendable {
         var request = request
         let buffer = try await request.collectBody(upTo: 64 * 1024)
         guard let input = try? JSONDecoder().decode(SendRequest.self, from: Data(buffer.readableBytesView)) else {
-            return APIError.response(status: .badRequest, code: "malformed_json", message: "expected {\"from\", \"body\"}", field: nil)
+            return APIError.response(
+                status: .badRequest, code: "malformed_json", message: "expected {\"from\", \"body\"}", field: nil)
         }
         guard let fromText = input.from else {
-            return APIError.response(status: .badRequest, code: "missing_field", message: "from is required", field: "from")
+            return APIError.response(
+                status: .badRequest, code: "missing_field", message: "from is required", field: "from")
         }
         guard let from = Phone(fromText) else {
-            return APIError.response(status: .badRequest, code: "invalid_field", message: "from is not a phone number", field: "from")
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "from is not a phone number", field: "from")
         }
         guard let body = input.body else {
-            return APIError.response(status: .badRequest, code: "missing_field", message: "body is required", field: "body")
+            return APIError.response(
+                status: .badRequest, code: "missing_field", message: "body is required", field: "body")
         }
         let sid = "SM" + (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded16 }.joined()
         let reply: String
@@ -48,19 +52,24 @@ struct SimulatorController: Sendable {
             reply = try await handler.handle(InboundText(from: from, body: body, messageSid: sid))
         } catch let error as StoreError {
             context.logger.error("store unavailable for simulator", metadata: ["error": "\(error)"])
-            return APIError.response(status: .serviceUnavailable, code: "store_unavailable", message: "try again shortly", field: nil)
+            return APIError.response(
+                status: .serviceUnavailable, code: "store_unavailable", message: "try again shortly", field: nil)
         }
         return try json(["reply": reply, "message_sid": sid, "phone": from.e164])
     }
 
     func conversation(_ request: Request) async throws -> Response {
         guard let phoneText = request.uri.queryParameters.get("phone") else {
-            return APIError.response(status: .badRequest, code: "missing_field", message: "phone is required", field: "phone")
+            return APIError.response(
+                status: .badRequest, code: "missing_field", message: "phone is required", field: "phone")
         }
         guard let phone = Phone(phoneText) else {
-            return APIError.response(status: .badRequest, code: "invalid_field", message: "phone is not a phone number", field: "phone")
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "phone is not a phone number", field: "phone")
         }
-        guard let user = try await store.user(phone: phone) else { return try json(["phone": phone.e164, "items": [Any]()]) }
+        guard let user = try await store.user(phone: phone) else {
+            return try json(["phone": phone.e164, "items": [Any]()])
+        }
         let entries = try await store.conversation(userID: user.id, limit: 200)
         let formatter = ISO8601DateFormatter()
         let items: [[String: Any]] = entries.map { entry in

@@ -76,25 +76,29 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
         host = value("TASKPULSE_HOST") ?? "127.0.0.1"
         let portText = value("TASKPULSE_PORT") ?? "8080"
         guard let port = Int(portText), (1...65535).contains(port) else {
-            throw ConfigurationError(variable: "TASKPULSE_PORT", problem: "expected a port number 1-65535, got \(portText)")
+            throw ConfigurationError(
+                variable: "TASKPULSE_PORT", problem: "expected a port number 1-65535, got \(portText)")
         }
         self.port = port
 
         if let url = value("TASKPULSE_PUBLIC_URL") {
             guard TaskPulseConfiguration.isHTTPURL(url) else {
-                throw ConfigurationError(variable: "TASKPULSE_PUBLIC_URL", problem: "expected an http(s) URL, got \(url)")
+                throw ConfigurationError(
+                    variable: "TASKPULSE_PUBLIC_URL", problem: "expected an http(s) URL, got \(url)")
             }
             publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
 
         twilioAPIBase = value("TWILIO_API_BASE") ?? "https://api.twilio.com"
         guard TaskPulseConfiguration.isHTTPURL(twilioAPIBase) else {
-            throw ConfigurationError(variable: "TWILIO_API_BASE", problem: "expected an http(s) URL, got \(twilioAPIBase)")
+            throw ConfigurationError(
+                variable: "TWILIO_API_BASE", problem: "expected an http(s) URL, got \(twilioAPIBase)")
         }
 
         if let sid = value("TWILIO_ACCOUNT_SID") {
             guard sid.hasPrefix("AC"), sid.count >= 10 else {
-                throw ConfigurationError(variable: "TWILIO_ACCOUNT_SID", problem: "expected an account SID starting with AC")
+                throw ConfigurationError(
+                    variable: "TWILIO_ACCOUNT_SID", problem: "expected an account SID starting with AC")
             }
             guard let token = value("TWILIO_AUTH_TOKEN") else {
                 throw ConfigurationError(variable: "TWILIO_AUTH_TOKEN", problem: "required with TWILIO_ACCOUNT_SID")
@@ -102,14 +106,17 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
             let from = value("TWILIO_FROM_NUMBER")
             let service = value("TWILIO_MESSAGING_SERVICE_SID")
             if let from, Phone(from)?.e164 != from {
-                throw ConfigurationError(variable: "TWILIO_FROM_NUMBER", problem: "expected an E.164 number like +15551234567")
+                throw ConfigurationError(
+                    variable: "TWILIO_FROM_NUMBER", problem: "expected an E.164 number like +15551234567")
             }
             if let service, !service.hasPrefix("MG") {
-                throw ConfigurationError(variable: "TWILIO_MESSAGING_SERVICE_SID", problem: "expected a SID starting with MG")
+                throw ConfigurationError(
+                    variable: "TWILIO_MESSAGING_SERVICE_SID", problem: "expected a SID starting with MG")
             }
             guard from != nil || service != nil else {
                 throw ConfigurationError(
-                    variable: "TWILIO_FROM_NUMBER", problem: "set it (or TWILIO_MESSAGING_SERVICE_SID) with TWILIO_ACCOUNT_SID")
+                    variable: "TWILIO_FROM_NUMBER",
+                    problem: "set it (or TWILIO_MESSAGING_SERVICE_SID) with TWILIO_ACCOUNT_SID")
             }
             guard publicURL != nil else {
                 throw ConfigurationError(
@@ -120,7 +127,8 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
             webhookAuthToken = token
         } else {
             twilio = nil
-            webhookAuthToken = value("TWILIO_AUTH_TOKEN")
+            webhookAuthToken =
+                value("TWILIO_AUTH_TOKEN")
                 ?? (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         }
 
@@ -133,12 +141,15 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
         programName = value("TASKPULSE_PROGRAM_NAME") ?? "TaskPulse"
         logLevel = value("TASKPULSE_LOG_LEVEL") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw ConfigurationError(variable: "TASKPULSE_LOG_LEVEL", problem: "expected trace|debug|info|notice|warning|error|critical")
+            throw ConfigurationError(
+                variable: "TASKPULSE_LOG_LEVEL", problem: "expected trace|debug|info|notice|warning|error|critical")
         }
     }
 
     static func isHTTPURL(_ text: String) -> Bool {
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme) else { return false }
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme) else {
+            return false
+        }
         return url.host != nil
     }
 

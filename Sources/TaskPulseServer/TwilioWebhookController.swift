@@ -25,27 +25,35 @@ struct TwilioWebhookController: Sendable {
         do {
             buffer = try await request.collectBody(upTo: TwilioWebhookController.maximumBodySize)
         } catch {
-            return APIError.response(status: .contentTooLarge, code: "body_too_large", message: "the form body is too large", field: nil)
+            return APIError.response(
+                status: .contentTooLarge, code: "body_too_large", message: "the form body is too large", field: nil)
         }
         guard let fields = FormEncoding.decode(String(buffer: buffer)) else {
-            return APIError.response(status: .badRequest, code: "malformed_form", message: "the form body is not valid form encoding", field: nil)
+            return APIError.response(
+                status: .badRequest, code: "malformed_form", message: "the form body is not valid form encoding",
+                field: nil)
         }
         let url = webhookURL(for: request)
         guard let provided = request.headers[.init("X-Twilio-Signature")!],
             signature.isValid(signature: provided, url: url, fields: fields)
         else {
             context.logger.notice("webhook signature refused", metadata: ["http.url": "\(url)"])
-            return APIError.response(status: .forbidden, code: "bad_signature", message: "missing or invalid X-Twilio-Signature", field: nil)
+            return APIError.response(
+                status: .forbidden, code: "bad_signature", message: "missing or invalid X-Twilio-Signature", field: nil)
         }
         let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
         for name in ["MessageSid", "From", "Body"] where values[name] == nil {
-            return APIError.response(status: .badRequest, code: "missing_field", message: "\(name) is required", field: name)
+            return APIError.response(
+                status: .badRequest, code: "missing_field", message: "\(name) is required", field: name)
         }
         guard let sid = values["MessageSid"], !sid.isEmpty, sid.count <= 64 else {
-            return APIError.response(status: .badRequest, code: "invalid_field", message: "MessageSid must be a Twilio message SID", field: "MessageSid")
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "MessageSid must be a Twilio message SID",
+                field: "MessageSid")
         }
         guard let from = Phone(values["From"]!) else {
-            return APIError.response(status: .badRequest, code: "invalid_field", message: "From is not an E.164 phone number", field: "From")
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "From is not an E.164 phone number", field: "From")
         }
         let text = InboundText(from: from, body: values["Body"]!, messageSid: sid, optOutType: values["OptOutType"])
         do {
@@ -53,8 +61,11 @@ struct TwilioWebhookController: Sendable {
             return TwilioWebhookController.twiml(reply)
         } catch let error as StoreError {
             // Twilio retries a webhook that fails; a false 200 would lose the text (issue 9).
-            context.logger.error("store unavailable for webhook", metadata: ["error": "\(error)", "twilio.message_sid": "\(text.messageSid)"])
-            var response = APIError.response(status: .serviceUnavailable, code: "store_unavailable", message: "try again shortly", field: nil)
+            context.logger.error(
+                "store unavailable for webhook",
+                metadata: ["error": "\(error)", "twilio.message_sid": "\(text.messageSid)"])
+            var response = APIError.response(
+                status: .serviceUnavailable, code: "store_unavailable", message: "try again shortly", field: nil)
             response.headers[.retryAfter] = "5"
             return response
         }

@@ -59,7 +59,8 @@ struct SQLiteChangeApplier {
             let already = user?.isOptedOut ?? false
             if !already {
                 try db.execute(
-                    sql: "UPDATE users SET opted_out_at = ? WHERE id = ?", arguments: [now.storageValue, userID.rawValue])
+                    sql: "UPDATE users SET opted_out_at = ? WHERE id = ?",
+                    arguments: [now.storageValue, userID.rawValue])
             }
             try recordConsent(kind: "opt_out", source: "sms", wording: wording)
             return .optedOut(wasAlreadyOptedOut: already)
@@ -78,7 +79,8 @@ struct SQLiteChangeApplier {
 
     private func openTasks() throws -> [TaskItem] {
         try Row.fetchAll(
-            db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
+            db,
+            sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
             arguments: [userID.rawValue]
         ).map(SQLiteRows.task)
     }
@@ -179,8 +181,9 @@ struct SQLiteChangeApplier {
     }
 
     private mutating func undo() throws -> ChangeOutcome {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT action, task_ids FROM undo_entries WHERE user_id = ?", arguments: [userID.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT action, task_ids FROM undo_entries WHERE user_id = ?", arguments: [userID.rawValue])
         else { return .nothingToUndo }
         try db.execute(sql: "DELETE FROM undo_entries WHERE user_id = ?", arguments: [userID.rawValue])
         let action: String = row["action"]
@@ -208,17 +211,21 @@ struct SQLiteChangeApplier {
 
     /// Reopens a done or deleted task, keeping its number when still free, and re-arms a future reminder.
     private mutating func reopen(_ task: TaskItem) throws -> TaskItem {
-        let taken = try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE user_id = ? AND number = ? AND status = 'open')",
-            arguments: [userID.rawValue, task.number]) ?? false
+        let taken =
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE user_id = ? AND number = ? AND status = 'open')",
+                arguments: [userID.rawValue, task.number]) ?? false
         let number = taken ? try freeNumber() : task.number
         try db.execute(
             sql: "UPDATE tasks SET status = 'open', number = ?, completed_at = NULL, updated_at = ? WHERE id = ?",
             arguments: [number, now.storageValue, task.id.rawValue])
         if let remindAt = task.remindAt, remindAt > now {
-            let hasPending = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE task_id = ? AND status IN ('pending', 'sending'))",
-                arguments: [task.id.rawValue]) ?? false
+            let hasPending =
+                try Bool.fetchOne(
+                    db,
+                    sql:
+                        "SELECT EXISTS (SELECT 1 FROM deliveries WHERE task_id = ? AND status IN ('pending', 'sending'))",
+                    arguments: [task.id.rawValue]) ?? false
             if !hasPending { try scheduleReminder(taskID: task.id, at: remindAt) }
         }
         return try SQLiteRows.fetchTask(db, id: task.id) ?? task
@@ -229,7 +236,9 @@ struct SQLiteChangeApplier {
     }
 
     private func recordConsent(kind: String, source: String, wording: String) throws {
-        guard let phone = try String.fetchOne(db, sql: "SELECT phone FROM users WHERE id = ?", arguments: [userID.rawValue])
+        guard
+            let phone = try String.fetchOne(
+                db, sql: "SELECT phone FROM users WHERE id = ?", arguments: [userID.rawValue])
         else { return }
         try db.execute(
             sql: "INSERT INTO consent_events (phone, kind, source, wording, at) VALUES (?, ?, ?, ?, ?)",

@@ -24,8 +24,9 @@ extension SQLiteTaskStore {
             claimed.reserveCapacity(ids.count)
             var users: [Int64: User] = [:]
             for id in ids.sorted() {
-                guard let row = try Row.fetchOne(
-                    db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
                 else { continue }
                 let delivery = SQLiteRows.delivery(row)
                 let user: User
@@ -46,8 +47,10 @@ extension SQLiteTaskStore {
 
     public func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? {
         try await read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [deliveryID.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?",
+                    arguments: [deliveryID.rawValue])
             else { return nil }
             let delivery = SQLiteRows.delivery(row)
             guard let user = try SQLiteRows.fetchUser(db, id: delivery.userID) else { return nil }
@@ -111,7 +114,9 @@ extension SQLiteTaskStore {
         }
     }
 
-    private func finish(_ db: Database, id: Int64, status: DeliveryStatus, code: String?, message: String, at: Double) throws {
+    private func finish(_ db: Database, id: Int64, status: DeliveryStatus, code: String?, message: String, at: Double)
+        throws
+    {
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = ?, error_code = ?, error_message = ?, lease_until = NULL, updated_at = ?
@@ -123,7 +128,8 @@ extension SQLiteTaskStore {
     public func nextPendingDeliveryDue() async throws -> Date? {
         try await read { db in
             let pending = try Double.fetchOne(db, sql: "SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")
-            let leased = try Double.fetchOne(db, sql: "SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending'")
+            let leased = try Double.fetchOne(
+                db, sql: "SELECT MIN(lease_until) FROM deliveries WHERE status = 'sending'")
             return [pending, leased].compactMap { $0 }.min().map(Date.init(storageValue:))
         }
     }
@@ -131,7 +137,8 @@ extension SQLiteTaskStore {
     public func releaseAllClaims(now: Date) async throws -> Int {
         try await write { db in
             try db.execute(
-                sql: "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ? WHERE status = 'sending'",
+                sql:
+                    "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ? WHERE status = 'sending'",
                 arguments: [now.storageValue])
             return db.changesCount
         }

@@ -20,14 +20,17 @@ extension SQLiteTaskStore {
 
     public func user(phone: Phone) async throws -> User? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(SQLiteRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164])
-                .flatMap(SQLiteRows.user)
+            try Row.fetchOne(
+                db, sql: "SELECT \(SQLiteRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164]
+            )
+            .flatMap(SQLiteRows.user)
         }
     }
 
     public func recordedReply(messageSid: String) async throws -> String? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [messageSid])
+            try String.fetchOne(
+                db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [messageSid])
         }
     }
 
@@ -49,7 +52,8 @@ extension SQLiteTaskStore {
             let outcome = try changes.apply(change)
             let reply = renderReply(outcome)
             try db.execute(
-                sql: "INSERT INTO inbound_messages (message_sid, user_id, body, reply, received_at) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO inbound_messages (message_sid, user_id, body, reply, received_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [message.messageSid, userID.rawValue, message.body, reply, message.receivedAt.storageValue])
             return InboundResult(reply: reply, isDuplicate: false, scheduledDelivery: changes.scheduledDelivery)
         }
@@ -59,7 +63,9 @@ extension SQLiteTaskStore {
         try await read { db in
             if let status {
                 return try Row.fetchAll(
-                    db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = ? ORDER BY number, id",
+                    db,
+                    sql:
+                        "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = ? ORDER BY number, id",
                     arguments: [userID.rawValue, status.rawValue]
                 ).map(SQLiteRows.task)
             }
@@ -84,15 +90,18 @@ extension SQLiteTaskStore {
             var entries: [ConversationEntry] = []
             let inbound = try Row.fetchAll(
                 db,
-                sql: "SELECT id, body, reply, received_at FROM inbound_messages WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                sql:
+                    "SELECT id, body, reply, received_at FROM inbound_messages WHERE user_id = ? ORDER BY id DESC LIMIT ?",
                 arguments: [userID.rawValue, limit])
             for row in inbound {
                 let at = Date(storageValue: row["received_at"])
                 let id: Int64 = row["id"]
-                entries.append(.init(direction: .inbound, at: at, text: row["body"], status: nil, sortKey: key(at, "a", id)))
+                entries.append(
+                    .init(direction: .inbound, at: at, text: row["body"], status: nil, sortKey: key(at, "a", id)))
                 let reply: String = row["reply"]
                 if !reply.isEmpty {
-                    entries.append(.init(direction: .reply, at: at, text: reply, status: nil, sortKey: key(at, "b", id)))
+                    entries.append(
+                        .init(direction: .reply, at: at, text: reply, status: nil, sortKey: key(at, "b", id)))
                 }
             }
             let outbound = try Row.fetchAll(
@@ -118,6 +127,8 @@ extension SQLiteTaskStore {
 /// A sortable key: time first, then kind, then id, so a reply follows its text.
 private func key(_ at: Date, _ kind: String, _ id: Int64) -> String {
     let millis = Int64(at.timeIntervalSince1970 * 1000)
-    let padded = String(millis).count < 15 ? String(repeating: "0", count: 15 - String(millis).count) + String(millis) : String(millis)
+    let padded =
+        String(millis).count < 15
+        ? String(repeating: "0", count: 15 - String(millis).count) + String(millis) : String(millis)
     return "\(padded)\(kind)\(id)"
 }

@@ -67,17 +67,20 @@ public final class FakeTwilioServer: Sendable {
     func handle(_ request: Request, accountSID: String) async throws -> Response {
         var request = request
         let buffer = try await request.collectBody(upTo: 1 << 20)
-        let fields = Dictionary(FormEncoding.decode(String(buffer: buffer)) ?? [], uniquingKeysWith: { first, _ in first })
+        let fields = Dictionary(
+            FormEncoding.decode(String(buffer: buffer)) ?? [], uniquingKeysWith: { first, _ in first })
         let scripted = state.withLock { state -> ScriptedResponse? in
             state.attempts += 1
             return state.script.isEmpty ? nil : state.script.removeFirst()
         }
         if let scripted {
-            let body = "{\"code\":\(scripted.code ?? scripted.status),\"message\":\"scripted failure\",\"status\":\(scripted.status)}"
+            let body =
+                "{\"code\":\(scripted.code ?? scripted.status),\"message\":\"scripted failure\",\"status\":\(scripted.status)}"
             var headers: HTTPFields = [.contentType: "application/json"]
             if let retryAfter = scripted.retryAfter { headers[.retryAfter] = retryAfter }
             return Response(
-                status: .init(code: scripted.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+                status: .init(code: scripted.status), headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         let message = ReceivedMessage(
             accountSID: accountSID, to: fields["To"] ?? "", from: fields["From"],
@@ -88,7 +91,9 @@ public final class FakeTwilioServer: Sendable {
             return "SMfake\(state.received.count)"
         }
         let json = "{\"sid\":\"\(sid)\",\"status\":\"queued\",\"to\":\"\(message.to)\"}"
-        return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        return Response(
+            status: .created, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
     /// Runs a fake Twilio for the duration of `body`.

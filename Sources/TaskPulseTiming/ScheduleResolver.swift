@@ -51,8 +51,9 @@ public struct ScheduleResolver: Sendable {
         } else {
             due = resolveTimeOnly(phrase, now: now, today: today)
         }
-        if phrase.isDeadline || (phrase.day != nil && phrase.clock == nil && phrase.partOfDay == nil
-            && !isDaysFromToday(phrase.day))
+        if phrase.isDeadline
+            || (phrase.day != nil && phrase.clock == nil && phrase.partOfDay == nil
+                && !isDaysFromToday(phrase.day))
         {
             // Deadlines and date-only tasks remind at the morning time of the due day, if still ahead.
             let dueDay = ZonedTime.local(due, in: zone).date
@@ -74,9 +75,11 @@ public struct ScheduleResolver: Sendable {
 
     /// A clock time with no day: the next time it comes round (DESIGN §2).
     private func resolveTimeOnly(_ phrase: WhenPhrase, now: Date, today: LocalDate) -> Date {
-        let clock = phrase.clock ?? WhenPhrase.Clock(
-            hour: (phrase.partOfDay ?? morningTime).hour, minute: (phrase.partOfDay ?? morningTime).minute,
-            isUnambiguous: true)
+        let clock =
+            phrase.clock
+            ?? WhenPhrase.Clock(
+                hour: (phrase.partOfDay ?? morningTime).hour, minute: (phrase.partOfDay ?? morningTime).minute,
+                isUnambiguous: true)
         for candidate in candidates(clock) {
             let date = instant(today, candidate)
             if date > now { return date }
@@ -163,7 +166,10 @@ public struct ScheduleResolver: Sendable {
                     if due > now { return due }
                 }
                 month += 1
-                if month > 12 { month = 1; year += 1 }
+                if month > 12 {
+                    month = 1
+                    year += 1
+                }
             }
             throw .badDate
         }

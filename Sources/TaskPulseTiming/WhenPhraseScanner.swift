@@ -52,7 +52,9 @@ public struct WhenPhraseScanner: Sendable {
             }
             return nil
         case "at", "@":
-            if phrase.clock == nil, let (clock, length) = WhenPhraseScanner.clock(tokens, at: index + 1, allowBare: true) {
+            if phrase.clock == nil,
+                let (clock, length) = WhenPhraseScanner.clock(tokens, at: index + 1, allowBare: true)
+            {
                 set(clock, into: &phrase)
                 return length + 1
             }
@@ -113,9 +115,11 @@ public struct WhenPhraseScanner: Sendable {
 
     static func amount(_ word: String) -> Int? {
         if let number = Int(word) { return number }
-        let words = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-                     "thirty": 30, "forty-five": 45, "ninety": 90]
+        let words = [
+            "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+            "thirty": 30, "forty-five": 45, "ninety": 90,
+        ]
         return words[word]
     }
 
@@ -265,9 +269,11 @@ public struct WhenPhraseScanner: Sendable {
     }
 
     static func month(_ word: String) -> Int? {
-        let names = ["jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-                     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-                     "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12]
+        let names = [
+            "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+            "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+            "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+        ]
         return names[word]
     }
 
@@ -382,13 +388,18 @@ public struct WhenPhraseScanner: Sendable {
         var length = 1
         if meridiem == nil, index + 1 < tokens.count {
             switch tokens[index + 1].word {
-            case "am", "a.m", "a.m.": meridiem = "a"; length = 2
-            case "pm", "p.m", "p.m.": meridiem = "p"; length = 2
+            case "am", "a.m", "a.m.":
+                meridiem = "a"
+                length = 2
+            case "pm", "p.m", "p.m.":
+                meridiem = "p"
+                length = 2
             default: break
             }
         }
         let pieces = body.split(separator: ":", omittingEmptySubsequences: false)
-        guard (1...2).contains(pieces.count), pieces.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+        guard (1...2).contains(pieces.count),
+            pieces.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
             pieces[0].count <= 2, let hour = Int(pieces[0])
         else { return nil }
         var minute = 0

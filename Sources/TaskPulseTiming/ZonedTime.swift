@@ -61,8 +61,11 @@ public enum ZonedTime {
         "Asia/Kolkata": ("IST", "IST"), "Asia/Tokyo": ("JST", "JST"), "Asia/Seoul": ("KST", "KST"),
         "Asia/Shanghai": ("CST", "CST"), "Asia/Hong_Kong": ("HKT", "HKT"), "Asia/Singapore": ("SGT", "SGT"),
         "Asia/Jerusalem": ("IST", "IDT"), "Australia/Sydney": ("AEST", "AEDT"), "Australia/Melbourne": ("AEST", "AEDT"),
-        "Australia/Brisbane": ("AEST", "AEST"), "Australia/Adelaide": ("ACST", "ACDT"), "Australia/Perth": ("AWST", "AWST"),
-        "Pacific/Auckland": ("NZST", "NZDT"), "America/Sao_Paulo": ("BRT", "BRT"), "Africa/Johannesburg": ("SAST", "SAST"),
-        "Africa/Lagos": ("WAT", "WAT"), "Africa/Nairobi": ("EAT", "EAT"), "UTC": ("UTC", "UTC"), "Etc/UTC": ("UTC", "UTC"),
+        "Australia/Brisbane": ("AEST", "AEST"), "Australia/Adelaide": ("ACST", "ACDT"),
+        "Australia/Perth": ("AWST", "AWST"),
+        "Pacific/Auckland": ("NZST", "NZDT"), "America/Sao_Paulo": ("BRT", "BRT"),
+        "Africa/Johannesburg": ("SAST", "SAST"),
+        "Africa/Lagos": ("WAT", "WAT"), "Africa/Nairobi": ("EAT", "EAT"), "UTC": ("UTC", "UTC"),
+        "Etc/UTC": ("UTC", "UTC"),
     ]
 }

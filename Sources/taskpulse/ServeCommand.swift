@@ -42,14 +42,16 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("starting", metadata: ["tp.config": "\(configuration)"])
         if configuration.isDevMode {
             logger.warning(
-                "DEV MODE: no Twilio account configured. No real SMS will be sent; outbound messages go to the dev outbox and the simulator.")
+                "DEV MODE: no Twilio account configured. No real SMS will be sent; outbound messages go to the dev outbox and the simulator."
+            )
         }
         let host = configuration.host == "0.0.0.0" ? "localhost" : configuration.host
         let app = try await buildApplication(configuration, dependencies) { port in
             if configuration.isDevMode {
                 logger.notice("phone simulator ready: http://\(host):\(port)/simulator")
             } else {
-                logger.notice("listening; point your Twilio number's webhook at \(configuration.publicURL ?? "")/twilio/sms")
+                logger.notice(
+                    "listening; point your Twilio number's webhook at \(configuration.publicURL ?? "")/twilio/sms")
             }
         }
         try await app.runService()
@@ -58,7 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// `taskpulse migrate`: brings the database schema up to date and exits.
 struct MigrateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Create or update the database schema.")
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Create or update the database schema.")
 
     func run() async throws {
         let configuration = try loadConfiguration()

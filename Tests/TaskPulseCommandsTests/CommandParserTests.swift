@@ -1,8 +1,8 @@
 import Foundation
+import TaskPulseTiming
 import Testing
 
 @testable import TaskPulseCommands
-import TaskPulseTiming
 
 @Suite("The SMS command language (DESIGN §2)")
 struct CommandParserTests {
@@ -13,10 +13,13 @@ struct CommandParserTests {
 
     func parse(_ text: String) -> Command { CommandParser().parse(text, context: context) }
 
-    @Test("bare opt-out keywords and polite wording opt out", arguments: [
-        "STOP", "stop", "Stop.", "UNSUBSCRIBE", "cancel", "END", "quit", "STOPALL", "stop please", "please stop texting me",
-        "Stop!", "opt out", "no more texts",
-    ])
+    @Test(
+        "bare opt-out keywords and polite wording opt out",
+        arguments: [
+            "STOP", "stop", "Stop.", "UNSUBSCRIBE", "cancel", "END", "quit", "STOPALL", "stop please",
+            "please stop texting me",
+            "Stop!", "opt out", "no more texts",
+        ])
     func optOut(text: String) {
         guard case .stop = parse(text) else {
             Issue.record("\(text) should opt out, got \(parse(text))")
@@ -61,9 +64,11 @@ struct CommandParserTests {
         #expect(parse("add") == .refused(.add, .emptyTitle))
     }
 
-    @Test("typos get a hint, never an auto-correction", arguments: [
-        ("lsit", "list"), ("dnoe 2", "done"), ("delte 3", "delete"), ("ad buy milk", "add"),
-    ])
+    @Test(
+        "typos get a hint, never an auto-correction",
+        arguments: [
+            ("lsit", "list"), ("dnoe 2", "done"), ("delte 3", "delete"), ("ad buy milk", "add"),
+        ])
     func hints(text: String, hint: String) {
         #expect(parse(text) == .unknown(hint: hint))
     }
@@ -88,11 +93,13 @@ struct CommandParserTests {
         #expect(Array(family.title.utf8) == Array("👨‍👩‍👧 family call".utf8))
     }
 
-    @Test("odd input is refused or read as text, never a crash", arguments: [
-        ("add dentist ２０２６-１２-０３", "add"), ("add x 2026-99999999999999999999-01", "add"),
-        ("add x ９/１", "add"), ("add x in 99999999999999999999 min", "add"), ("add x 99:99pm", "add"),
-        ("add x 12/99999999999999999999", "add"), ("done 99999999999999999999", "done"),
-    ])
+    @Test(
+        "odd input is refused or read as text, never a crash",
+        arguments: [
+            ("add dentist ２０２６-１２-０３", "add"), ("add x 2026-99999999999999999999-01", "add"),
+            ("add x ９/１", "add"), ("add x in 99999999999999999999 min", "add"), ("add x 99:99pm", "add"),
+            ("add x 12/99999999999999999999", "add"), ("done 99999999999999999999", "done"),
+        ])
     func oddInput(text: String, command: String) {
         #expect(parse(text).name == command)
     }

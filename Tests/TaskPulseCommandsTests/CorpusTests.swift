@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import TaskPulseCommands
 import TaskPulseTiming
+import Testing
 
 /// Runs the parser corpus (a copy of shared/corpus/commands.jsonl) with the corpus README's matching
 /// rules and prints the per-category table.
@@ -25,7 +24,8 @@ struct CorpusTests {
     }
 
     static func loadCases() throws -> [Case] {
-        let url = try #require(Bundle.module.url(forResource: "commands", withExtension: "jsonl", subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(forResource: "commands", withExtension: "jsonl", subdirectory: "Fixtures"))
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").filter { !$0.isEmpty }.map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -38,7 +38,8 @@ struct CorpusTests {
     static func output(for testCase: Case) throws -> [String: Any] {
         let zone = try #require(TimeZone(identifier: testCase.tz))
         let local = try #require(LocalDateTime(iso: testCase.now))
-        let command = CommandParser().parse(testCase.text, context: ParseContext(now: ZonedTime.instant(local, in: zone), zone: zone))
+        let command = CommandParser().parse(
+            testCase.text, context: ParseContext(now: ZonedTime.instant(local, in: zone), zone: zone))
         let data = try JSONEncoder().encode(ParsedCommandJSON(command, zone: zone))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
@@ -56,7 +57,9 @@ struct CorpusTests {
             case "numbers":
                 guard let a = want as? [Int], let b = have as? [Int], Set(a) == Set(b) else { return false }
             case "rrule":
-                guard let a = want as? String, let b = have as? String, rruleParts(a) == rruleParts(b) else { return false }
+                guard let a = want as? String, let b = have as? String, rruleParts(a) == rruleParts(b) else {
+                    return false
+                }
             default:
                 guard NSDictionary(dictionary: ["v": want]).isEqual(to: ["v": have]) else { return false }
             }
@@ -83,7 +86,9 @@ struct CorpusTests {
             let ok = CorpusTests.matches(testCase.expect, got)
             perCategory[testCase.category, default: (0, 0)].passed += ok ? 1 : 0
             perCategory[testCase.category, default: (0, 0)].failed += ok ? 0 : 1
-            if !ok && CorpusTests.enforced.contains(testCase.category) { failures.append("\(testCase.id) \(testCase.text)") }
+            if !ok && CorpusTests.enforced.contains(testCase.category) {
+                failures.append("\(testCase.id) \(testCase.text)")
+            }
         }
         var table = "category             passed failed   rate\n"
         for (category, counts) in perCategory.sorted(by: { $0.key < $1.key }) {

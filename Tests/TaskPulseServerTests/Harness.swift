@@ -16,7 +16,8 @@ struct Harness {
     static let authToken = "test-auth-token"
     static let publicURL = "https://taskpulse.test"
     /// Monday 2026-11-23 10:15 in New York.
-    static let start = ZonedTime.instant(LocalDateTime(iso: "2026-11-23T10:15")!, in: TimeZone(identifier: "America/New_York")!)
+    static let start = ZonedTime.instant(
+        LocalDateTime(iso: "2026-11-23T10:15")!, in: TimeZone(identifier: "America/New_York")!)
 
     let configuration: TaskPulseConfiguration
     let dependencies: Dependencies
@@ -36,28 +37,44 @@ struct Harness {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let transport = TwilioSMSTransport(
-            accountSID: "ACtest0000000000000000000000000000", authToken: Harness.authToken, sender: .number("+15550000000"),
+            accountSID: "ACtest0000000000000000000000000000", authToken: Harness.authToken,
+            sender: .number("+15550000000"),
             apiBase: twilio.baseURL, timeout: .seconds(5), logger: logger)
         dependencies = Dependencies(store: store, sms: transport, clock: self.clock, logger: logger)
         parts = buildParts(configuration, dependencies)
         application = Application(router: buildRouter(configuration, dependencies, parts: parts), logger: logger)
     }
 
+    /// Runs `body` with a harness on a fresh database and a running fake Twilio.
+    static func with(_ body: @Sendable (Harness, FakeTwilioServer) async throws -> Void) async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with { database in
+                try await body(try await Harness(database: database, twilio: twilio), twilio)
+            }
+        }
+    }
+
     /// A form body and its Twilio signature for the webhook URL.
-    static func signedForm(_ fields: [(String, String)], token: String = authToken) -> (body: String, signature: String) {
+    static func signedForm(_ fields: [(String, String)], token: String = authToken) -> (body: String, signature: String)
+    {
         let signature = TwilioSignature(authToken: token).compute(url: publicURL + "/twilio/sms", fields: fields)
         return (FormEncoding.encode(fields), signature)
     }
 
     static func fields(from: String, body: String, sid: String) -> [(String, String)] {
-        [("MessageSid", sid), ("SmsSid", sid), ("AccountSid", "ACtest0000000000000000000000000000"), ("From", from),
-         ("To", "+15550000000"), ("Body", body), ("NumMedia", "0"), ("ApiVersion", "2010-04-01")]
+        [
+            ("MessageSid", sid), ("SmsSid", sid), ("AccountSid", "ACtest0000000000000000000000000000"), ("From", from),
+            ("To", "+15550000000"), ("Body", body), ("NumMedia", "0"), ("ApiVersion", "2010-04-01"),
+        ]
     }
 }
 
 extension TestClientProtocol {
     /// Posts a text as Twilio would (signed form).
-    func text(_ body: String, from: String = "+15555550100", sid: String = "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: ""))
+    func text(
+        _ body: String, from: String = "+15555550100",
+        sid: String = "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+    )
         async throws -> TestResponse
     {
         let (form, signature) = Harness.signedForm(Harness.fields(from: from, body: body, sid: sid))

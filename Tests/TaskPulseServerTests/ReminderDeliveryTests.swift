@@ -3,13 +3,13 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import ServiceLifecycleTestKit
-import Testing
-
-@testable import TaskPulseDispatch
 import TaskPulseDomain
 import TaskPulseServer
 import TaskPulseStorage
 import TaskPulseTestSupport
+import Testing
+
+@testable import TaskPulseDispatch
 
 @Suite("Reminders through the durable outbox (DESIGN §4)", .timeLimit(.minutes(1)))
 struct ReminderDeliveryTests {
@@ -17,89 +17,84 @@ struct ReminderDeliveryTests {
 
     @Test("text in, clock moved, the reminder arrives at Twilio once, at its time")
     func endToEnd() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in
-                    let reply = try await client.text("remind me to stretch in 20 min")
-                    #expect(reply.text.contains("Added #1 stretch, Mon Nov 23 10:35 AM EST"))
-                }
-                // The real dispatcher loop runs on the fake clock: nothing is due yet.
-                try await testGracefulShutdown { trigger in
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await harness.parts.dispatcher.run() }
-                        #expect(await harness.clock.waitForSleeper())
-                        harness.clock.advance(by: 19 * 60)
-                        #expect(await harness.clock.waitForSleeper())
-                        #expect(twilio.received.isEmpty)
-                        harness.clock.advance(by: 60)
-                        #expect(await twilio.waitForMessages(1))
-                        // Graceful shutdown lets the dispatcher finish (and record) the batch in hand.
-                        trigger.triggerGracefulShutdown()
-                        try await group.waitForAll()
-                    }
-                }
-                let message = try #require(twilio.received.first)
-                #expect(message.to == "+15555550100")
-                #expect(message.from == "+15550000000")
-                #expect(message.body == "TaskPulse reminder: stretch (#1). Reply DONE 1 when finished.")
-                let expectedAuth = "Basic " + Data("ACtest0000000000000000000000000000:\(Harness.authToken)".utf8).base64EncodedString()
-                #expect(message.authorization == expectedAuth)
-                let user = try #require(try await harness.store.user(phone: phone))
-                let delivery = try #require(try await harness.store.deliveries(userID: user.id).first)
-                #expect(delivery.status == .sent)
-                #expect(delivery.providerMessageID == "SMfake1")
-                #expect(twilio.received.count == 1)
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                let reply = try await client.text("remind me to stretch in 20 min")
+                #expect(reply.text.contains("Added #1 stretch, Mon Nov 23 10:35 AM EST"))
             }
+            // The real dispatcher loop runs on the fake clock: nothing is due yet.
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await harness.parts.dispatcher.run() }
+                    #expect(await harness.clock.waitForSleeper())
+                    harness.clock.advance(by: 19 * 60)
+                    #expect(await harness.clock.waitForSleeper())
+                    #expect(twilio.received.isEmpty)
+                    harness.clock.advance(by: 60)
+                    #expect(await twilio.waitForMessages(1))
+                    // Graceful shutdown lets the dispatcher finish (and record) the batch in hand.
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+            let message = try #require(twilio.received.first)
+            #expect(message.to == "+15555550100")
+            #expect(message.from == "+15550000000")
+            #expect(message.body == "TaskPulse reminder: stretch (#1). Reply DONE 1 when finished.")
+            let expectedAuth =
+                "Basic " + Data("ACtest0000000000000000000000000000:\(Harness.authToken)".utf8).base64EncodedString()
+            #expect(message.authorization == expectedAuth)
+            let user = try #require(try await harness.store.user(phone: phone))
+            let delivery = try #require(try await harness.store.deliveries(userID: user.id).first)
+            #expect(delivery.status == .sent)
+            #expect(delivery.providerMessageID == "SMfake1")
+            #expect(twilio.received.count == 1)
         }
     }
 
     @Test("STOP before a due reminder: nothing is sent; START restores later reminders")
     func stopBeforeReminder() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in
-                    _ = try await client.text("add pay rent in 10 min")
-                    _ = try await client.text("add water plants in 2 hours")
-                    let stop = try await client.text("STOP")
-                    #expect(stop.text.contains("unsubscribed"))
-                    let ignored = try await client.text("list")
-                    #expect(ignored.text.contains("<Response/>"))
-                }
-                harness.clock.advance(by: 15 * 60)
-                try await harness.parts.dispatcher.drainOnce()
-                #expect(twilio.attempts == 0)
-                let user = try #require(try await harness.store.user(phone: phone))
-                #expect(try await harness.store.deliveries(userID: user.id).map(\.status) == [.suppressed, .pending])
-                try await harness.application.test(.router) { client in
-                    let start = try await client.text("START")
-                    #expect(start.text.contains("subscribed"))
-                }
-                harness.clock.advance(by: 105 * 60)  // exactly the 2-hour reminder's time
-                try await harness.parts.dispatcher.drainOnce()
-                #expect(twilio.received.map(\.body) == ["TaskPulse reminder: water plants (#2). Reply DONE 2 when finished."])
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add pay rent in 10 min")
+                _ = try await client.text("add water plants in 2 hours")
+                let stop = try await client.text("STOP")
+                #expect(stop.text.contains("unsubscribed"))
+                let ignored = try await client.text("list")
+                #expect(ignored.text.contains("<Response/>"))
             }
+            harness.clock.advance(by: 15 * 60)
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(twilio.attempts == 0)
+            let user = try #require(try await harness.store.user(phone: phone))
+            #expect(try await harness.store.deliveries(userID: user.id).map(\.status) == [.suppressed, .pending])
+            try await harness.application.test(.router) { client in
+                let start = try await client.text("START")
+                #expect(start.text.contains("subscribed"))
+            }
+            harness.clock.advance(by: 105 * 60)  // exactly the 2-hour reminder's time
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(
+                twilio.received.map(\.body) == ["TaskPulse reminder: water plants (#2). Reply DONE 2 when finished."])
         }
     }
 
     @Test("Twilio's own STOP answer is not repeated (OptOutType)")
     func twilioAnsweredStop() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in
-                    var fields = Harness.fields(from: "+15555550100", body: "STOP", sid: "SMstop1")
-                    fields.append(("OptOutType", "STOP"))
-                    let (form, signature) = Harness.signedForm(fields)
-                    let response = try await client.execute(
-                        uri: "/twilio/sms", method: .post,
-                        headers: [.contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: signature],
-                        body: ByteBuffer(string: form))
-                    #expect(response.text.hasSuffix("<Response/>"))
-                }
-                #expect(try await harness.store.user(phone: phone)?.isOptedOut == true)
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                var fields = Harness.fields(from: "+15555550100", body: "STOP", sid: "SMstop1")
+                fields.append(("OptOutType", "STOP"))
+                let (form, signature) = Harness.signedForm(fields)
+                let response = try await client.execute(
+                    uri: "/twilio/sms", method: .post,
+                    headers: [
+                        .contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: signature,
+                    ],
+                    body: ByteBuffer(string: form))
+                #expect(response.text.hasSuffix("<Response/>"))
             }
+            #expect(try await harness.store.user(phone: phone)?.isOptedOut == true)
         }
     }
 
@@ -133,161 +128,143 @@ struct ReminderDeliveryTests {
                 let user = try #require(try await after.store.user(phone: phone))
                 #expect(try await after.store.deliveries(userID: user.id).map(\.status) == [.sent, .sent])
                 #expect(twilio.received.count == 2)
-                #expect(Set(twilio.received.map(\.body)) == [
-                    "TaskPulse reminder: call mom (#1). Reply DONE 1 when finished.",
-                    "TaskPulse reminder: feed cat (#2). Reply DONE 2 when finished.",
-                ])
+                #expect(
+                    Set(twilio.received.map(\.body)) == [
+                        "TaskPulse reminder: call mom (#1). Reply DONE 1 when finished.",
+                        "TaskPulse reminder: feed cat (#2). Reply DONE 2 when finished.",
+                    ])
             }
         }
     }
 
     @Test("reminders that came due during downtime say they are late")
     func lateAfterDowntime() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in _ = try await client.text("add call mom in 5 min") }
-                harness.clock.advance(by: 3600)
-                try await harness.parts.dispatcher.drainOnce()
-                #expect(twilio.received.map(\.body) == [
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("add call mom in 5 min") }
+            harness.clock.advance(by: 3600)
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(
+                twilio.received.map(\.body) == [
                     "TaskPulse reminder: call mom (#1), sent late: it was due 10:20 AM. Reply DONE 1 when finished."
                 ])
-            }
         }
     }
 
     @Test("a STOP or a done that arrives after the claim still stops the send")
     func changesBetweenClaimAndSend() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in
-                    _ = try await client.text("add a in 1 min", from: "+15555550100")
-                    _ = try await client.text("add b in 1 min", from: "+15555550101")
-                }
-                harness.clock.advance(by: 60)
-                let now = harness.clock.now()
-                let claimed = try await harness.store.claimDueDeliveries(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
-                #expect(claimed.count == 2)
-                try await harness.application.test(.router) { client in
-                    _ = try await client.text("please stop texting me", from: "+15555550100")
-                    _ = try await client.text("done 1", from: "+15555550101")
-                }
-                for delivery in claimed {
-                    let result = await harness.parts.dispatcher.decide(delivery)
-                    switch delivery.user.phone.e164 {
-                    case "+15555550100": #expect(result == .suppressed(reason: "recipient opted out"))
-                    default: #expect(result == .canceled(reason: "task no longer open"))
-                    }
-                }
-                #expect(twilio.attempts == 0)
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add a in 1 min", from: "+15555550100")
+                _ = try await client.text("add b in 1 min", from: "+15555550101")
             }
+            harness.clock.advance(by: 60)
+            let now = harness.clock.now()
+            let claimed = try await harness.store.claimDueDeliveries(
+                now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            #expect(claimed.count == 2)
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("please stop texting me", from: "+15555550100")
+                _ = try await client.text("done 1", from: "+15555550101")
+            }
+            for delivery in claimed {
+                let result = await harness.parts.dispatcher.decide(delivery)
+                switch delivery.user.phone.e164 {
+                case "+15555550100": #expect(result == .suppressed(reason: "recipient opted out"))
+                default: #expect(result == .canceled(reason: "task no longer open"))
+                }
+            }
+            #expect(twilio.attempts == 0)
         }
     }
 
     @Test("429 then 201: the reminder is retried after a backoff and sent once")
     func retryAfter429() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in _ = try await client.text("add stretch in 1 min") }
-                twilio.script([.init(status: 429, code: 20429, retryAfter: "30")])
-                harness.clock.advance(by: 60)
-                try await harness.parts.dispatcher.drainOnce()
-                #expect(twilio.attempts == 1 && twilio.received.isEmpty)
-                let user = try #require(try await harness.store.user(phone: phone))
-                let waiting = try #require(try await harness.store.deliveries(userID: user.id).first)
-                #expect(waiting.status == .pending)
-                #expect(waiting.errorCode == "20429")
-                // Retry-After (30 s) is a floor for the backoff: nothing is tried sooner.
-                #expect(waiting.dueAt >= harness.clock.now().addingTimeInterval(30))
-                harness.clock.advance(by: 10)
-                #expect(try await harness.parts.dispatcher.drainOnce() == 0)
-                harness.clock.advance(to: waiting.dueAt)
-                try await harness.parts.dispatcher.drainOnce()
-                #expect(twilio.received.count == 1)
-                let sent = try #require(try await harness.store.deliveries(userID: user.id).first)
-                #expect(sent.status == .sent && sent.attempts == 2)
-            }
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("add stretch in 1 min") }
+            twilio.script([.init(status: 429, code: 20429, retryAfter: "30")])
+            harness.clock.advance(by: 60)
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(twilio.attempts == 1 && twilio.received.isEmpty)
+            let user = try #require(try await harness.store.user(phone: phone))
+            let waiting = try #require(try await harness.store.deliveries(userID: user.id).first)
+            #expect(waiting.status == .pending)
+            #expect(waiting.errorCode == "20429")
+            // Retry-After (30 s) is a floor for the backoff: nothing is tried sooner.
+            #expect(waiting.dueAt >= harness.clock.now().addingTimeInterval(30))
+            harness.clock.advance(by: 10)
+            #expect(try await harness.parts.dispatcher.drainOnce() == 0)
+            harness.clock.advance(to: waiting.dueAt)
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(twilio.received.count == 1)
+            let sent = try #require(try await harness.store.deliveries(userID: user.id).first)
+            #expect(sent.status == .sent && sent.attempts == 2)
         }
     }
 
     @Test("5xx retries give up after the retry budget and mark the row dead")
     func deadAfterRetries() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in _ = try await client.text("add stretch in 1 min") }
-                let attempts = RetryPolicy().maximumAttempts
-                twilio.script(Array(repeating: .init(status: 500), count: attempts))
-                for _ in 0..<attempts {
-                    harness.clock.advance(by: 3600)
-                    try await harness.parts.dispatcher.drainOnce()
-                }
-                let user = try #require(try await harness.store.user(phone: phone))
-                let delivery = try #require(try await harness.store.deliveries(userID: user.id).first)
-                #expect(delivery.status == .dead)
-                #expect(twilio.attempts == attempts)
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("add stretch in 1 min") }
+            let attempts = RetryPolicy().maximumAttempts
+            twilio.script(Array(repeating: .init(status: 500), count: attempts))
+            for _ in 0..<attempts {
                 harness.clock.advance(by: 3600)
-                #expect(try await harness.parts.dispatcher.drainOnce() == 0)
+                try await harness.parts.dispatcher.drainOnce()
             }
+            let user = try #require(try await harness.store.user(phone: phone))
+            let delivery = try #require(try await harness.store.deliveries(userID: user.id).first)
+            #expect(delivery.status == .dead)
+            #expect(twilio.attempts == attempts)
+            harness.clock.advance(by: 3600)
+            #expect(try await harness.parts.dispatcher.drainOnce() == 0)
         }
     }
 
     @Test("21610 is permanent: no retry, the person is opted out, later reminders are suppressed")
     func optedOutAtTwilio() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in
-                    _ = try await client.text("add stretch in 1 min")
-                    _ = try await client.text("add drink water in 2 hours")
-                }
-                twilio.script([.init(status: 400, code: 21610)])
-                harness.clock.advance(by: 60)
-                try await harness.parts.dispatcher.drainOnce()
-                harness.clock.advance(by: 3 * 3600)
-                try await harness.parts.dispatcher.drainOnce()
-                #expect(twilio.attempts == 1)
-                #expect(try await harness.store.user(phone: phone)?.isOptedOut == true)
-                let user = try #require(try await harness.store.user(phone: phone))
-                #expect(try await harness.store.deliveries(userID: user.id).map(\.status) == [.failed, .suppressed])
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add stretch in 1 min")
+                _ = try await client.text("add drink water in 2 hours")
             }
+            twilio.script([.init(status: 400, code: 21610)])
+            harness.clock.advance(by: 60)
+            try await harness.parts.dispatcher.drainOnce()
+            harness.clock.advance(by: 3 * 3600)
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(twilio.attempts == 1)
+            #expect(try await harness.store.user(phone: phone)?.isOptedOut == true)
+            let user = try #require(try await harness.store.user(phone: phone))
+            #expect(try await harness.store.deliveries(userID: user.id).map(\.status) == [.failed, .suppressed])
         }
     }
 
     @Test("21211 marks the number invalid and is not retried")
     func invalidNumber() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in _ = try await client.text("add stretch in 1 min") }
-                twilio.script([.init(status: 400, code: 21211)])
-                harness.clock.advance(by: 60)
-                try await harness.parts.dispatcher.drainOnce()
-                harness.clock.advance(by: 3600)
-                #expect(try await harness.parts.dispatcher.drainOnce() == 0)
-                #expect(try await harness.store.user(phone: phone)?.numberInvalidAt != nil)
-                #expect(twilio.attempts == 1)
-            }
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("add stretch in 1 min") }
+            twilio.script([.init(status: 400, code: 21211)])
+            harness.clock.advance(by: 60)
+            try await harness.parts.dispatcher.drainOnce()
+            harness.clock.advance(by: 3600)
+            #expect(try await harness.parts.dispatcher.drainOnce() == 0)
+            #expect(try await harness.store.user(phone: phone)?.numberInvalidAt != nil)
+            #expect(twilio.attempts == 1)
         }
     }
 
     @Test("a task completed or deleted before its time never fires its reminder")
     func completedBeforeDue() async throws {
-        try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
-                let harness = try await Harness(database: database, twilio: twilio)
-                try await harness.application.test(.router) { client in
-                    _ = try await client.text("add a in 5 min")
-                    _ = try await client.text("add b in 5 min")
-                    _ = try await client.text("done 1")
-                    _ = try await client.text("delete 2")
-                }
-                harness.clock.advance(by: 600)
-                #expect(try await harness.parts.dispatcher.drainOnce() == 0)
-                #expect(twilio.attempts == 0)
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add a in 5 min")
+                _ = try await client.text("add b in 5 min")
+                _ = try await client.text("done 1")
+                _ = try await client.text("delete 2")
             }
+            harness.clock.advance(by: 600)
+            #expect(try await harness.parts.dispatcher.drainOnce() == 0)
+            #expect(twilio.attempts == 0)
         }
     }
 }

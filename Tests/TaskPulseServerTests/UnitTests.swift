@@ -1,22 +1,25 @@
 import Foundation
-import Testing
-
 import TaskPulseDispatch
 import TaskPulseMessaging
 import TaskPulseServer
+import Testing
 
 @Suite("Twilio signatures, TwiML, retry policy, configuration")
 struct UnitTests {
     @Test("Twilio's published signature vector (twilio-python's request_validator tests)")
     func signatureVector() {
-        let fields = [("CallSid", "CA1234567890ABCDE"), ("Caller", "+14158675309"), ("Digits", "1234"),
-                      ("From", "+14158675309"), ("To", "+18005551212")]
+        let fields = [
+            ("CallSid", "CA1234567890ABCDE"), ("Caller", "+14158675309"), ("Digits", "1234"),
+            ("From", "+14158675309"), ("To", "+18005551212"),
+        ]
         let url = "https://mycompany.com/myapp.php?foo=1&bar=2"
         let signature = TwilioSignature(authToken: "12345")
         #expect(signature.compute(url: url, fields: fields) == "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
         #expect(signature.isValid(signature: "RSOYDt4T1cUTdK1PDd93/VVr8B8=", url: url, fields: fields.reversed()))
         #expect(!signature.isValid(signature: "RSOYDt4T1cUTdK1PDd93/VVr8B8=", url: url + "&x=1", fields: fields))
-        #expect(!TwilioSignature(authToken: "54321").isValid(signature: "RSOYDt4T1cUTdK1PDd93/VVr8B8=", url: url, fields: fields))
+        #expect(
+            !TwilioSignature(authToken: "54321").isValid(
+                signature: "RSOYDt4T1cUTdK1PDd93/VVr8B8=", url: url, fields: fields))
     }
 
     @Test("a signature made with the default port stated or left out both validate")
@@ -39,8 +42,10 @@ struct UnitTests {
 
     @Test("TwiML escapes XML and answers no reply with an empty Response")
     func twiml() {
-        #expect(TwiML.response(messages: ["a & b <c> \"d\""])
-            == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>a &amp; b &lt;c&gt; &quot;d&quot;</Message></Response>")
+        #expect(
+            TwiML.response(messages: ["a & b <c> \"d\""])
+                == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>a &amp; b &lt;c&gt; &quot;d&quot;</Message></Response>"
+        )
         #expect(TwiML.response(messages: [""]) == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")
         #expect(TwiML.escape("bell\u{7}") == "bell")
     }
@@ -70,16 +75,21 @@ struct UnitTests {
 
     @Test("Twilio answers are classified: transient, opted out, invalid, permanent")
     func classification() {
-        #expect(TwilioErrorClassifier.classify(status: 429, code: 20429, message: "", retryAfter: 3)
-            == .transient(errorCode: "20429", message: "", retryAfterSeconds: 3))
-        #expect(TwilioErrorClassifier.classify(status: 503, code: nil, message: "", retryAfter: nil)
-            == .transient(errorCode: "http-503", message: "", retryAfterSeconds: nil))
-        #expect(TwilioErrorClassifier.classify(status: 400, code: 21610, message: "", retryAfter: nil)
-            == .recipientOptedOut(errorCode: "21610", message: ""))
-        #expect(TwilioErrorClassifier.classify(status: 400, code: 21211, message: "", retryAfter: nil)
-            == .recipientInvalid(errorCode: "21211", message: ""))
-        #expect(TwilioErrorClassifier.classify(status: 401, code: 20003, message: "", retryAfter: nil)
-            == .permanent(errorCode: "20003", message: ""))
+        #expect(
+            TwilioErrorClassifier.classify(status: 429, code: 20429, message: "", retryAfter: 3)
+                == .transient(errorCode: "20429", message: "", retryAfterSeconds: 3))
+        #expect(
+            TwilioErrorClassifier.classify(status: 503, code: nil, message: "", retryAfter: nil)
+                == .transient(errorCode: "http-503", message: "", retryAfterSeconds: nil))
+        #expect(
+            TwilioErrorClassifier.classify(status: 400, code: 21610, message: "", retryAfter: nil)
+                == .recipientOptedOut(errorCode: "21610", message: ""))
+        #expect(
+            TwilioErrorClassifier.classify(status: 400, code: 21211, message: "", retryAfter: nil)
+                == .recipientInvalid(errorCode: "21211", message: ""))
+        #expect(
+            TwilioErrorClassifier.classify(status: 401, code: 20003, message: "", retryAfter: nil)
+                == .permanent(errorCode: "20003", message: ""))
     }
 
     @Test("the default configuration is dev mode on SQLite in ./data")
@@ -91,17 +101,24 @@ struct UnitTests {
         #expect(!configuration.description.contains(configuration.webhookAuthToken))
     }
 
-    @Test("a bad value names its variable", arguments: [
-        (["TASKPULSE_PORT": "http"], "TASKPULSE_PORT"),
-        (["TASKPULSE_DEFAULT_TIMEZONE": "Mars/Olympus"], "TASKPULSE_DEFAULT_TIMEZONE"),
-        (["TASKPULSE_PUBLIC_URL": "example.com"], "TASKPULSE_PUBLIC_URL"),
-        (["TWILIO_ACCOUNT_SID": "ACxxxxxxxxxxxx"], "TWILIO_AUTH_TOKEN"),
-        (["TWILIO_ACCOUNT_SID": "ACxxxxxxxxxxxx", "TWILIO_AUTH_TOKEN": "t"], "TWILIO_FROM_NUMBER"),
-        (["TWILIO_ACCOUNT_SID": "ACxxxxxxxxxxxx", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+15550001111"],
-         "TASKPULSE_PUBLIC_URL"),
-        (["TASKPULSE_DATABASE_URL": "postgres://localhost/x"], "TASKPULSE_DATABASE_URL"),
-        (["TWILIO_API_BASE": "ftp://x"], "TWILIO_API_BASE"),
-    ])
+    @Test(
+        "a bad value names its variable",
+        arguments: [
+            (["TASKPULSE_PORT": "http"], "TASKPULSE_PORT"),
+            (["TASKPULSE_DEFAULT_TIMEZONE": "Mars/Olympus"], "TASKPULSE_DEFAULT_TIMEZONE"),
+            (["TASKPULSE_PUBLIC_URL": "example.com"], "TASKPULSE_PUBLIC_URL"),
+            (["TWILIO_ACCOUNT_SID": "ACxxxxxxxxxxxx"], "TWILIO_AUTH_TOKEN"),
+            (["TWILIO_ACCOUNT_SID": "ACxxxxxxxxxxxx", "TWILIO_AUTH_TOKEN": "t"], "TWILIO_FROM_NUMBER"),
+            (
+                [
+                    "TWILIO_ACCOUNT_SID": "ACxxxxxxxxxxxx", "TWILIO_AUTH_TOKEN": "t",
+                    "TWILIO_FROM_NUMBER": "+15550001111",
+                ],
+                "TASKPULSE_PUBLIC_URL"
+            ),
+            (["TASKPULSE_DATABASE_URL": "postgres://localhost/x"], "TASKPULSE_DATABASE_URL"),
+            (["TWILIO_API_BASE": "ftp://x"], "TWILIO_API_BASE"),
+        ])
     func badValues(environment: [String: String], variable: String) {
         #expect(throws: ConfigurationError.self) { try TaskPulseConfiguration(environment: environment) }
         do {

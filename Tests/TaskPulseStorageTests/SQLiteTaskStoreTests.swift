@@ -1,10 +1,9 @@
 import Foundation
 import Synchronization
-import Testing
-
 import TaskPulseDomain
 import TaskPulseStorage
 import TaskPulseTestSupport
+import Testing
 
 @Suite("SQLite store on a real file (WAL)")
 struct SQLiteTaskStoreTests {
@@ -21,7 +20,8 @@ struct SQLiteTaskStoreTests {
     }
 
     @discardableResult
-    func apply(_ store: SQLiteTaskStore, _ user: User, _ change: TaskChange, sid: String = UUID().uuidString) async throws
+    func apply(_ store: SQLiteTaskStore, _ user: User, _ change: TaskChange, sid: String = UUID().uuidString)
+        async throws
         -> ChangeOutcome
     {
         let captured = OutcomeBox()
@@ -41,7 +41,10 @@ struct SQLiteTaskStoreTests {
             try await apply(store, alice, .addTask(draft("one")))
             try await apply(store, alice, .addTask(draft("two", remindIn: nil)))
             let outcome = try await apply(store, bob, .addTask(draft("bob's")))
-            guard case .added(let bobTask) = outcome else { Issue.record("expected added"); return }
+            guard case .added(let bobTask) = outcome else {
+                Issue.record("expected added")
+                return
+            }
             #expect(bobTask.number == 1)
             #expect(try await store.tasks(userID: alice.id, status: .open).map(\.number) == [1, 2])
             let deliveries = try await store.deliveries(userID: alice.id)
@@ -56,8 +59,12 @@ struct SQLiteTaskStoreTests {
         try await TemporaryDatabase.with { database in
             let store = try await database.openStore()
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
-            let first = try await store.handleInbound(message("SM1"), userID: user.id, change: .addTask(draft("x")), now: now) { _ in "first" }
-            let second = try await store.handleInbound(message("SM1"), userID: user.id, change: .addTask(draft("x")), now: now) { _ in "second" }
+            let first = try await store.handleInbound(
+                message("SM1"), userID: user.id, change: .addTask(draft("x")), now: now
+            ) { _ in "first" }
+            let second = try await store.handleInbound(
+                message("SM1"), userID: user.id, change: .addTask(draft("x")), now: now
+            ) { _ in "second" }
             #expect(first == InboundResult(reply: "first", isDuplicate: false, scheduledDelivery: true))
             #expect(second == InboundResult(reply: "first", isDuplicate: true, scheduledDelivery: false))
             #expect(try await store.tasks(userID: user.id, status: nil).count == 1)
@@ -71,7 +78,9 @@ struct SQLiteTaskStoreTests {
             let store = try await database.openStore()
             let ids = try await withThrowingTaskGroup(of: UserID.self) { group in
                 for _ in 0..<20 {
-                    group.addTask { try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now).id }
+                    group.addTask {
+                        try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now).id
+                    }
                 }
                 return try await group.reduce(into: Set<UserID>()) { $0.insert($1) }
             }
@@ -87,7 +96,10 @@ struct SQLiteTaskStoreTests {
             try await apply(store, user, .addTask(draft("a")))
             try await apply(store, user, .addTask(draft("b")))
             let done = try await apply(store, user, .completeNumbers([1, 7]))
-            guard case .completed(let completed, let missing) = done else { Issue.record("expected completed"); return }
+            guard case .completed(let completed, let missing) = done else {
+                Issue.record("expected completed")
+                return
+            }
             #expect(completed.map(\.title) == ["a"])
             #expect(missing == [7])
             #expect(try await store.deliveries(userID: user.id).map(\.status) == [.canceled, .pending])
@@ -113,11 +125,13 @@ struct SQLiteTaskStoreTests {
             try await apply(store, user, .addTask(draft("buy milk")))
             try await apply(store, user, .addTask(draft("milk the cat")))
             guard case .ambiguous(_, let matches) = try await apply(store, user, .completeMatching("MILK")) else {
-                Issue.record("expected ambiguous"); return
+                Issue.record("expected ambiguous")
+                return
             }
             #expect(matches.count == 2)
             guard case .completed(let done, _) = try await apply(store, user, .completeMatching("cat")) else {
-                Issue.record("expected completed"); return
+                Issue.record("expected completed")
+                return
             }
             #expect(done.map(\.title) == ["milk the cat"])
             #expect(try await apply(store, user, .completeMatching("dog")) == .noMatch(query: "dog"))
@@ -131,17 +145,22 @@ struct SQLiteTaskStoreTests {
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             try await apply(store, user, .addTask(draft("soon", remindIn: 60)))
             try await apply(store, user, .addTask(draft("later", remindIn: 7200)))
-            #expect(try await store.claimDueDeliveries(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).isEmpty)
+            #expect(
+                try await store.claimDueDeliveries(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).isEmpty)
             #expect(try await store.nextPendingDeliveryDue() == now.addingTimeInterval(60))
             let due = now.addingTimeInterval(61)
-            let claimed = try await store.claimDueDeliveries(now: due, limit: 10, leaseUntil: due.addingTimeInterval(60))
+            let claimed = try await store.claimDueDeliveries(
+                now: due, limit: 10, leaseUntil: due.addingTimeInterval(60))
             #expect(claimed.map { $0.task?.title } == ["soon"])
             #expect(claimed.first?.user.phone == phone)
-            #expect(try await store.claimDueDeliveries(now: due, limit: 10, leaseUntil: due.addingTimeInterval(60)).isEmpty)
+            #expect(
+                try await store.claimDueDeliveries(now: due, limit: 10, leaseUntil: due.addingTimeInterval(60)).isEmpty)
             let afterLease = due.addingTimeInterval(61)
-            let reclaimed = try await store.claimDueDeliveries(now: afterLease, limit: 10, leaseUntil: afterLease.addingTimeInterval(60))
+            let reclaimed = try await store.claimDueDeliveries(
+                now: afterLease, limit: 10, leaseUntil: afterLease.addingTimeInterval(60))
             #expect(reclaimed.first?.delivery.attempts == 2)
-            try await store.recordDeliveryResult(.sent(providerMessageID: "SM9", body: "hi"), deliveryID: reclaimed[0].delivery.id, now: afterLease)
+            try await store.recordDeliveryResult(
+                .sent(providerMessageID: "SM9", body: "hi"), deliveryID: reclaimed[0].delivery.id, now: afterLease)
             let sent = try await store.deliveries(userID: user.id).first
             #expect(sent?.status == .sent)
             #expect(sent?.providerMessageID == "SM9")
@@ -154,9 +173,11 @@ struct SQLiteTaskStoreTests {
             let store = try await database.openStore()
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             try await apply(store, user, .addTask(draft("x", remindIn: 0)))
-            let claimed = try await store.claimDueDeliveries(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            let claimed = try await store.claimDueDeliveries(
+                now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
             try await store.recordDeliveryResult(
-                .recipientOptedOut(errorCode: "21610", message: "unsubscribed"), deliveryID: claimed[0].delivery.id, now: now)
+                .recipientOptedOut(errorCode: "21610", message: "unsubscribed"), deliveryID: claimed[0].delivery.id,
+                now: now)
             #expect(try await store.user(phone: phone)?.isOptedOut == true)
             #expect(try await store.deliveries(userID: user.id).first?.errorCode == "21610")
         }

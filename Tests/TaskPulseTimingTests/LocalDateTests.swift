@@ -5,9 +5,11 @@ import Testing
 
 @Suite("Calendar arithmetic without Foundation's Calendar")
 struct LocalDateTests {
-    @Test("day numbers round-trip across centuries and leap days", arguments: [
-        (1970, 1, 1, 0), (2000, 2, 29, 11_016), (2026, 11, 23, 20_780), (1969, 12, 31, -1), (2100, 3, 1, 47_541),
-    ])
+    @Test(
+        "day numbers round-trip across centuries and leap days",
+        arguments: [
+            (1970, 1, 1, 0), (2000, 2, 29, 11_016), (2026, 11, 23, 20_780), (1969, 12, 31, -1), (2100, 3, 1, 47_541),
+        ])
     func dayNumbers(year: Int, month: Int, day: Int, number: Int) throws {
         let date = try #require(LocalDate(year: year, month: month, day: day))
         #expect(date.dayNumber == number)
@@ -49,7 +51,8 @@ struct ZonedTimeTests {
     @Test("a nonexistent time (spring forward) moves forward by the gap")
     func gap() {
         #expect(utc("2026-03-08T02:30") == "2026-03-08T07:30")  // 03:30 EDT
-        let local = ZonedTime.local(ZonedTime.instant(LocalDateTime(iso: "2026-03-08T02:30")!, in: newYork), in: newYork)
+        let local = ZonedTime.local(
+            ZonedTime.instant(LocalDateTime(iso: "2026-03-08T02:30")!, in: newYork), in: newYork)
         #expect(local.description == "2026-03-08T03:30")
     }
 

@@ -9,7 +9,9 @@ struct WhenPhraseTests {
     /// Monday 2026-11-23 10:15 in New York.
     var now: Date { ZonedTime.instant(LocalDateTime(iso: "2026-11-23T10:15")!, in: zone) }
 
-    func resolve(_ text: String, order: DateOrder = .monthFirst) throws -> (due: String?, remind: String?, title: String) {
+    func resolve(_ text: String, order: DateOrder = .monthFirst) throws -> (
+        due: String?, remind: String?, title: String
+    ) {
         let tokens = Token.tokenize(text)
         let (phrase, consumed) = WhenPhraseScanner(dateOrder: order).scan(tokens)
         let title = Token.join(tokens.enumerated().filter { !consumed.contains($0.offset) }.map(\.element))
@@ -20,20 +22,22 @@ struct WhenPhraseTests {
         )
     }
 
-    @Test("phrases anywhere in the text, the rest is the title", arguments: [
-        ("call mom tomorrow 9am", "2026-11-24T09:00", "call mom"),
-        ("tomorrow at 8am move the car", "2026-11-24T08:00", "move the car"),
-        ("lunch at noon tomorrow", "2026-11-24T12:00", "lunch"),
-        ("check oven in 20 min", "2026-11-23T10:35", "check oven"),
-        ("follow up in 3 days", "2026-11-26T10:15", "follow up"),
-        ("gym friday 7am", "2026-11-27T07:00", "gym"),
-        ("standup monday 9am", "2026-11-30T09:00", "standup"),
-        ("brunch next monday 11am", "2026-11-30T11:00", "brunch"),
-        ("movie tonight", "2026-11-23T20:00", "movie"),
-        ("dentist dec 3 2pm", "2026-12-03T14:00", "dentist"),
-        ("party 12/3 5pm", "2026-12-03T17:00", "party"),
-        ("call at 9", "2026-11-23T21:00", "call"),
-    ])
+    @Test(
+        "phrases anywhere in the text, the rest is the title",
+        arguments: [
+            ("call mom tomorrow 9am", "2026-11-24T09:00", "call mom"),
+            ("tomorrow at 8am move the car", "2026-11-24T08:00", "move the car"),
+            ("lunch at noon tomorrow", "2026-11-24T12:00", "lunch"),
+            ("check oven in 20 min", "2026-11-23T10:35", "check oven"),
+            ("follow up in 3 days", "2026-11-26T10:15", "follow up"),
+            ("gym friday 7am", "2026-11-27T07:00", "gym"),
+            ("standup monday 9am", "2026-11-30T09:00", "standup"),
+            ("brunch next monday 11am", "2026-11-30T11:00", "brunch"),
+            ("movie tonight", "2026-11-23T20:00", "movie"),
+            ("dentist dec 3 2pm", "2026-12-03T14:00", "dentist"),
+            ("party 12/3 5pm", "2026-12-03T17:00", "party"),
+            ("call at 9", "2026-11-23T21:00", "call"),
+        ])
     func phrases(text: String, due: String, title: String) throws {
         let result = try resolve(text)
         #expect(result.due == due)
