@@ -6,13 +6,22 @@ import TaskPulseTiming
 public struct AddRequest: Sendable, Equatable {
     public var title: String
     public var priority: Priority?
-    /// `nil` for a task with no date.
+    /// `nil` for a task with no date. For a repeating task: the first occurrence.
     public var schedule: Schedule?
+    /// The repeat rule, with `UNTIL` resolved.
+    public var recurrence: Recurrence?
+    /// The wall-clock time each occurrence falls at (repeating tasks).
+    public var occurrenceTime: LocalTime?
 
-    public init(title: String, priority: Priority?, schedule: Schedule?) {
+    public init(
+        title: String, priority: Priority?, schedule: Schedule?, recurrence: Recurrence? = nil,
+        occurrenceTime: LocalTime? = nil
+    ) {
         self.title = title
         self.priority = priority
         self.schedule = schedule
+        self.recurrence = recurrence
+        self.occurrenceTime = occurrenceTime
     }
 }
 
@@ -27,17 +36,55 @@ public enum ListView: String, Sendable, Equatable {
     case all, today, tomorrow, week, overdue, done, more
 }
 
+/// `snooze`: which task (the last reminded one when `numbers` is empty) and until when.
+public struct SnoozeRequest: Sendable, Equatable {
+    public var numbers: [Int]
+    /// Push by this many seconds (default 900).
+    public var durationSeconds: Int?
+    /// Or push to this instant (`snooze until 5pm`).
+    public var until: Date?
+
+    public init(numbers: [Int], durationSeconds: Int?, until: Date?) {
+        self.numbers = numbers
+        self.durationSeconds = durationSeconds
+        self.until = until
+    }
+}
+
+/// Quiet hours as texted.
+public enum QuietSetting: Sendable, Equatable {
+    case window(start: LocalTime, end: LocalTime)
+    case off
+}
+
+/// The scheduled messages a person can time or switch (DESIGN §2).
+public enum DigestKind: String, Sendable, Equatable {
+    case morning, evening, motivation, weekly
+}
+
+/// A digest setting: a time, or on/off.
+public enum DigestSetting: Sendable, Equatable {
+    case at(LocalTime)
+    case on
+    case off
+}
+
 /// A command word, for errors that say what was attempted.
 public enum CommandName: String, Sendable, Equatable {
-    case add, list, done, undo, delete, help, stop, start, unknown
+    case add, list, done, undo, delete, help, stop, start, unknown, snooze, move, rename, agenda, skip
+    case timezone, quiet, digest, email, link, assign, students, progress, unlink
 }
 
 /// Why a text that named a command could not be carried out.
 public enum CommandError: String, Sendable, Equatable, Error {
     /// `remind me to call mom`: a reminder needs a time.
     case missingTime = "missing_time"
-    /// `done` with no task, or `done 0`.
+    /// `done` with no task, `done 0`, `link 12345`.
     case badNumber = "bad_number"
+    /// `tz Narnia`.
+    case badZone = "bad_zone"
+    /// `email bob@`.
+    case badEmail = "bad_email"
     /// `feb 30`, `13/13`.
     case badDate = "bad_date"
     /// A full date or today's time that has already passed.
@@ -53,6 +100,24 @@ public enum Command: Sendable, Equatable {
     case done(TaskSelector)
     case delete(TaskSelector)
     case undo
+    case snooze(SnoozeRequest)
+    /// `move 2 friday 3pm`: a new time for tasks (the last reminded one when `numbers` is empty).
+    case move([Int], Schedule)
+    case rename([Int], String)
+    /// `skip`: skip this occurrence of a repeating task.
+    case skip([Int])
+    case agenda
+    case timezone(String)
+    case quiet(QuietSetting)
+    case digest(DigestKind, DigestSetting)
+    case email(String)
+    /// A partner invites a student (`link +15551234567 Sam`).
+    case link(Phone, name: String?)
+    /// A partner assigns a task to a linked student by name.
+    case assign(name: String, AddRequest)
+    case students
+    case progress(name: String?)
+    case unlink(name: String?)
     /// `help` / `HELP` / `INFO`; `topic` for `help snooze`.
     case help(topic: String?)
     /// An opt-out (STOP and its synonyms, DESIGN §2). `isCarrierKeyword` when the whole text was one of
@@ -60,7 +125,7 @@ public enum Command: Sendable, Equatable {
     case stop(isCarrierKeyword: Bool)
     /// An opt-in: START, UNSTOP (and YES from an opted-out number, decided by the server).
     case start(isCarrierKeyword: Bool)
-    /// `yes`/`no`, answers to a pending question (consent to a partner link, later issues).
+    /// `yes`/`no`, answers to a pending question (consent to a partner link).
     case consent(Bool)
     /// A command that was recognised but cannot be done as written.
     case refused(CommandName, CommandError)
@@ -75,6 +140,20 @@ public enum Command: Sendable, Equatable {
         case .done: "done"
         case .delete: "delete"
         case .undo: "undo"
+        case .snooze: "snooze"
+        case .move: "move"
+        case .rename: "rename"
+        case .skip: "skip"
+        case .agenda: "agenda"
+        case .timezone: "timezone"
+        case .quiet: "quiet"
+        case .digest: "digest"
+        case .email: "email"
+        case .link: "link"
+        case .assign: "assign"
+        case .students: "students"
+        case .progress: "progress"
+        case .unlink: "unlink"
         case .help: "help"
         case .stop: "stop"
         case .start: "start"

@@ -13,6 +13,9 @@ public struct ParseContext: Sendable {
         self.zone = zone
         self.morningTime = morningTime
     }
+
+    var dateOrder: DateOrder { .forZone(zone.identifier) }
+    var resolver: ScheduleResolver { ScheduleResolver(zone: zone, morningTime: morningTime) }
 }
 
 /// Turns an SMS body into a ``Command`` (DESIGN §2). Pure: the same text and context give the same command.
@@ -43,69 +46,115 @@ public struct CommandParser: Sendable {
             var words = rest[...]
             if words.first?.word == "me" { words = words.dropFirst() }
             return parseAdd(Array(words), context: context, requiresTime: true, dropsLeadingTo: true)
+        case "every", "each", "daily", "weekly", "monthly", "yearly", "hourly", "annually":
+            if first == "weekly", let setting = parseDigest(first, rest) { return setting }
+            return parseAdd(tokens, context: context, requiresTime: false)
         case "list", "ls", "tasks", "show":
             return .list(rest.first.flatMap { ListView(rawValue: $0.word) } ?? .all)
         case "today", "tomorrow", "week", "overdue", "more":
             if rest.isEmpty { return .list(ListView(rawValue: first)!) }
         case "done", "did", "complete", "completed", "finished", "finish", "x":
             if first == "done" && rest.count == 1 && rest[0].word == "list" { return .list(.done) }
+            if rest.isEmpty && first != "x" { return .done(.numbers([])) }
             return selector(rest).map { .done($0) } ?? .refused(.done, .badNumber)
         case "delete", "del", "remove", "rm":
             return selector(rest).map { .delete($0) } ?? .refused(.delete, .badNumber)
         case "undo":
             if rest.isEmpty { return .undo }
-        case "yes", "y", "accept", "yeah", "yep":
+        case "snooze", "later":
+            return parseSnooze(rest, context: context)
+        case "move", "reschedule", "edit", "resched":
+            return parseMove(rest, context: context)
+        case "rename":
+            return parseRename(rest)
+        case "skip":
+            if rest.isEmpty { return .skip([]) }
+            if let numbers = numbers(rest) { return .skip(numbers) }
+            return .refused(.skip, .badNumber)
+        case "agenda":
+            if rest.isEmpty { return .agenda }
+        case "tz", "timezone", "zone":
+            return parseTimeZone(rest)
+        case "quiet":
+            return parseQuiet(rest)
+        case "morning", "evening", "motivation", "weekly":
+            if let command = parseDigest(first, rest) { return command }
+        case "email", "e-mail":
+            return parseEmail(rest)
+        case "link", "invite":
+            return parseLink(rest)
+        case "assign":
+            return parseAssign(rest, context: context)
+        case "students":
+            if rest.isEmpty { return .students }
+        case "progress":
+            return .progress(name: rest.isEmpty ? nil : Token.join(rest))
+        case "unlink":
+            return .unlink(name: rest.isEmpty ? nil : Token.join(rest))
+        case "yes", "y", "accept", "yeah", "yep", "ok":
             if rest.isEmpty { return .consent(true) }
         case "no", "n", "decline", "nope":
             if rest.isEmpty { return .consent(false) }
         default:
             break
         }
+        // A bare time after a reminder ("tomorrow 8am", "2h") moves the reminded task: the server
+        // decides whether there is one; here it reads as a move without numbers.
+        if let schedule = bareSchedule(tokens, context: context) { return .move([], schedule) }
         return .unknown(hint: CommandVocabulary.closestCommand(to: first))
     }
 
     /// `2`, `#3`, `2,5`, `2 4 5` -> numbers; anything else -> a title fragment.
     func selector(_ tokens: [Token]) -> TaskSelector? {
         guard !tokens.isEmpty else { return nil }
-        let pieces = tokens.flatMap { $0.word.split(separator: ",") }.map { $0.hasPrefix("#") ? $0.dropFirst() : $0 }
-            .filter { !$0.isEmpty }
+        if let numbers = numbers(tokens) { return .numbers(numbers) }
+        let pieces = tokens.flatMap { $0.word.split(separator: ",") }.filter { !$0.isEmpty && $0 != "#" }
         guard !pieces.isEmpty else { return nil }
-        let numbers = pieces.compactMap { Int($0) }
-        if numbers.count == pieces.count {
-            guard numbers.allSatisfy({ $0 > 0 }) else { return nil }
-            return .numbers(numbers)
-        }
+        if pieces.allSatisfy({ Int($0.hasPrefix("#") ? $0.dropFirst() : $0) != nil }) { return nil }  // 0 or negative
         return .query(Token.join(tokens))
     }
 
-    func parseAdd(
-        _ tokens: [Token], context: ParseContext, requiresTime: Bool, dropsLeadingTo: Bool = false
-    ) -> Command {
-        var priority: Priority?
-        var remaining: [Token] = []
-        for token in tokens {
-            if priority == nil, let value = CommandParser.priority(token.word) {
-                priority = value
-            } else {
-                remaining.append(token)
+    /// Task numbers when every token is one (`2`, `#3`, `2,5`); `nil` otherwise.
+    func numbers(_ tokens: [Token]) -> [Int]? {
+        let pieces = tokens.flatMap { $0.word.split(separator: ",") }.map { $0.hasPrefix("#") ? $0.dropFirst() : $0 }
+            .filter { !$0.isEmpty }
+        guard !pieces.isEmpty else { return nil }
+        let values = pieces.compactMap { Int($0) }
+        guard values.count == pieces.count, values.allSatisfy({ $0 > 0 }) else { return nil }
+        return values
+    }
+
+    /// Leading task numbers (`snooze 2 1h`, `move #6 next monday`): the numbers and how many tokens they used.
+    func leadingNumbers(_ tokens: [Token], unlessFollowedByUnit: Bool) -> ([Int], Int) {
+        var numbers: [Int] = []
+        var index = 0
+        while index < tokens.count {
+            let word = tokens[index].word
+            let body = word.hasPrefix("#") ? String(word.dropFirst()) : word
+            guard let value = Int(body), value > 0 else { break }
+            if unlessFollowedByUnit, !word.hasPrefix("#"), index + 1 < tokens.count,
+                CommandParser.durationUnit(tokens[index + 1].word) != nil
+            {
+                break
             }
+            numbers.append(value)
+            index += 1
         }
-        let scanner = WhenPhraseScanner(dateOrder: .forZone(context.zone.identifier))
-        let (phrase, consumed) = scanner.scan(remaining)
-        var titleTokens = remaining.enumerated().filter { !consumed.contains($0.offset) }.map(\.element)
-        if dropsLeadingTo, titleTokens.first?.word == "to" { titleTokens.removeFirst() }
-        let resolver = ScheduleResolver(zone: context.zone, morningTime: context.morningTime)
-        let schedule: Schedule?
-        do {
-            schedule = try resolver.resolve(phrase, now: context.now)
-        } catch .badDate {
-            return .refused(.add, .badDate)
-        } catch {
-            return .refused(.add, .pastDate)
+        return (numbers, index)
+    }
+
+    /// A text that is only a date/time phrase ("tomorrow 8am", "2h", "in 30 min").
+    func bareSchedule(_ tokens: [Token], context: ParseContext) -> Schedule? {
+        if tokens.count == 1, let seconds = CommandParser.compactDuration(tokens[0].word) {
+            return Schedule(
+                dueAt: context.now.addingTimeInterval(TimeInterval(seconds)),
+                remindAt: context.now.addingTimeInterval(TimeInterval(seconds)), isDeadline: false)
         }
-        if titleTokens.isEmpty { return .refused(.add, .emptyTitle) }
-        if requiresTime && schedule == nil { return .refused(.add, .missingTime) }
-        return .add(AddRequest(title: Token.join(titleTokens), priority: priority, schedule: schedule))
+        let (phrase, consumed) = WhenPhraseScanner(dateOrder: context.dateOrder).scan(tokens)
+        guard consumed.count == tokens.count, !phrase.isDeadline, phrase.day != nil || phrase.clock != nil
+            || phrase.elapsedSeconds != nil
+        else { return nil }
+        return try? context.resolver.resolve(phrase, now: context.now)
     }
 
     static func priority(_ word: String) -> Priority? {
@@ -115,5 +164,24 @@ public struct CommandParser: Sendable {
         case "!low", "!l", "p3", "!3": .low
         default: nil
         }
+    }
+
+    /// Seconds in one duration unit (`m`, `min`, `h`, `hours`...).
+    static func durationUnit(_ word: String) -> Int? {
+        switch word {
+        case "s", "sec", "secs", "second", "seconds": 1
+        case "m", "min", "mins", "minute", "minutes": 60
+        case "h", "hr", "hrs", "hour", "hours": 3600
+        case "d", "day", "days": 86_400
+        default: nil
+        }
+    }
+
+    /// "30m", "1h", "90min" -> seconds.
+    static func compactDuration(_ word: String) -> Int? {
+        guard let (amount, unit) = WhenPhraseScanner.splitAmount(word), let unitSeconds = durationUnit(unit),
+            amount > 0, amount <= 100_000
+        else { return nil }
+        return amount * unitSeconds
     }
 }

@@ -159,6 +159,8 @@ public struct ReplyFormatter: Sendable {
         case .badDate: "That date doesn't exist. Try e.g. \"dec 3\" or \"friday 3pm\"."
         case .pastDate: "That time has already passed. Try a later one, e.g. \"tomorrow 9am\"."
         case .emptyTitle: "What's the task? e.g. \"add call mom tomorrow 9am\"."
+        case .badZone: "I don't know that time zone. Try e.g. \"tz America/Chicago\", \"tz pacific\" or \"tz London\"."
+        case .badEmail: "That doesn't look like an email address. Try e.g. \"email me@example.com\"."
         }
     }
 
@@ -173,6 +175,11 @@ public struct ReplyFormatter: Sendable {
     /// A text that starts like an opt-out but says more ("stop reminding me about laundry").
     public var notAnOptOut: String {
         "To stop all texts from \(programName), text STOP on its own. To drop one task, text DONE or DELETE with its number (LIST shows them)."
+    }
+
+    /// A command the parser understands but this version does not carry out yet.
+    public func notYetAvailable(_ name: String) -> String {
+        "\(name.uppercased()) is not available yet in this version. Text HELP for what works now."
     }
 
     /// Commands whose full form arrives with later issues (consent answers with nothing pending).

@@ -116,6 +116,9 @@ public struct InboundMessageHandler: Sendable {
                 if shown.count > listLimit { text += "\n…and \(shown.count - listLimit) more" }
                 return text
             }
+        case .done(.numbers([])), .skip([]), .move([], _):
+            // Acting on the last reminder without a number arrives with the reminder context.
+            return fixed(formatter.refusal(.done, .badNumber))
         case .done(let selector):
             let change: TaskChange =
                 switch selector {
@@ -145,6 +148,9 @@ public struct InboundMessageHandler: Sendable {
             return fixed(formatter.notUnderstood(hint: hint))
         case .stop, .start, .help:
             return fixed("")
+        case .snooze, .move, .rename, .skip, .agenda, .timezone, .quiet, .digest, .email, .link, .assign, .students,
+            .progress, .unlink:
+            return fixed(formatter.notYetAvailable(command.name))
         }
     }
 

@@ -64,6 +64,15 @@ public struct ScheduleResolver: Sendable {
         return Schedule(dueAt: due, remindAt: due, isDeadline: false)
     }
 
+    /// The local date a day phrase names (for `until dec 31`), rolling forward like a due date would.
+    public func date(for day: WhenPhrase.Day, now: Date) throws(ScheduleError) -> LocalDate {
+        var phrase = WhenPhrase()
+        phrase.day = day
+        phrase.isDeadline = true  // a whole day: "until friday" includes Friday
+        let nowLocal = ZonedTime.local(now, in: zone)
+        return ZonedTime.local(try resolve(day: day, phrase: phrase, now: now, nowLocal: nowLocal), in: zone).date
+    }
+
     private func isDaysFromToday(_ day: WhenPhrase.Day?) -> Bool {
         if case .daysFromToday = day { return true }
         return false

@@ -113,7 +113,7 @@ public struct WhenPhraseScanner: Sendable {
         }
     }
 
-    static func amount(_ word: String) -> Int? {
+    public static func amount(_ word: String) -> Int? {
         if let number = Int(word) { return number }
         let words = [
             "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -124,7 +124,7 @@ public struct WhenPhraseScanner: Sendable {
     }
 
     /// Splits "20min" into (20, "min"); nil when the word does not start with digits and end with letters.
-    static func splitAmount(_ word: String) -> (Int, String)? {
+    public static func splitAmount(_ word: String) -> (Int, String)? {
         let digits = word.prefix(while: { $0.isASCII && $0.isNumber })
         let unit = word.dropFirst(digits.count)
         guard !digits.isEmpty, !unit.isEmpty, unit.allSatisfy({ $0.isLetter }), let amount = Int(digits) else {
@@ -245,7 +245,7 @@ public struct WhenPhraseScanner: Sendable {
         return position - index + 1
     }
 
-    static func partOfDay(_ word: String) -> LocalTime? {
+    public static func partOfDay(_ word: String) -> LocalTime? {
         switch word {
         case "morning": LocalTime(hour: 9, minute: 0)
         case "afternoon": LocalTime(hour: 14, minute: 0)
@@ -255,7 +255,7 @@ public struct WhenPhraseScanner: Sendable {
         }
     }
 
-    static func weekday(_ word: String) -> Int? {
+    public static func weekday(_ word: String) -> Int? {
         switch word {
         case "mon", "monday": 1
         case "tue", "tues", "tuesday": 2
@@ -268,7 +268,7 @@ public struct WhenPhraseScanner: Sendable {
         }
     }
 
-    static func month(_ word: String) -> Int? {
+    public static func month(_ word: String) -> Int? {
         let names = [
             "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
             "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
@@ -278,7 +278,7 @@ public struct WhenPhraseScanner: Sendable {
     }
 
     /// "3", "3rd", "21st" -> day number; `requireSuffix` for bare "the 5th" forms.
-    static func ordinal(_ word: String, requireSuffix: Bool = false) -> Int? {
+    public static func ordinal(_ word: String, requireSuffix: Bool = false) -> Int? {
         let digits = word.prefix(while: { $0.isASCII && $0.isNumber })
         let suffix = word.dropFirst(digits.count)
         guard !digits.isEmpty, digits.count <= 2, let value = Int(digits), (1...31).contains(value) else { return nil }
@@ -370,7 +370,7 @@ public struct WhenPhraseScanner: Sendable {
 
     /// Reads a clock time at `index`: `9am`, `9 am`, `9:30pm`, `21:00`, `noon`, `midnight`, and
     /// (with `allowBare`, after `at` or a day) a bare hour `9`.
-    static func clock(_ tokens: [Token], at index: Int, allowBare: Bool) -> (WhenPhrase.Clock, Int)? {
+    public static func clock(_ tokens: [Token], at index: Int, allowBare: Bool) -> (WhenPhrase.Clock, Int)? {
         guard index < tokens.count else { return nil }
         let word = tokens[index].word
         switch word {

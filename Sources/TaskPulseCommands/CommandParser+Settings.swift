@@ -1,0 +1,68 @@
+import Foundation
+import TaskPulseDomain
+import TaskPulseTiming
+
+extension CommandParser {
+    /// `tz America/Chicago`, `tz pacific`, `tz London`.
+    func parseTimeZone(_ tokens: [Token]) -> Command {
+        guard !tokens.isEmpty, let zone = TimeZoneNames.resolve(Token.join(tokens)) else {
+            return .refused(.timezone, .badZone)
+        }
+        return .timezone(zone)
+    }
+
+    /// `quiet 22:00-07:00`, `quiet 10pm-7am`, `quiet 10pm to 7am`, `quiet off`.
+    func parseQuiet(_ tokens: [Token]) -> Command {
+        let words = tokens.map(\.word)
+        if words == ["off"] || words == ["none"] { return .quiet(.off) }
+        let joined = words.joined(separator: " ").replacingOccurrences(of: " to ", with: "-")
+            .replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: " - ", with: "-")
+        let parts = joined.split(separator: "-").map { Token.tokenize(String($0)) }
+        guard parts.count == 2, let start = clockTime(parts[0]), let end = clockTime(parts[1]), start != end else {
+            return .refused(.quiet, .missingTime)
+        }
+        return .quiet(.window(start: start, end: end))
+    }
+
+    /// `morning 7am`, `evening off`, `motivation on`, `weekly off`; `nil` when the rest is not a setting
+    /// (so `morning run` can still be read otherwise).
+    func parseDigest(_ word: String, _ tokens: [Token]) -> Command? {
+        let kind = DigestKind(rawValue: word)!
+        let words = tokens.map(\.word)
+        if words == ["on"] { return .digest(kind, .on) }
+        if words == ["off"] { return .digest(kind, .off) }
+        if kind != .motivation, let time = clockTime(tokens) { return .digest(kind, .at(time)) }
+        return nil
+    }
+
+    /// A whole clock time such as `7am`, `6:30 pm`, `22:00`, `noon`.
+    func clockTime(_ tokens: [Token]) -> LocalTime? {
+        guard !tokens.isEmpty, let (clock, length) = WhenPhraseScanner.clock(tokens, at: 0, allowBare: true),
+            length == tokens.count
+        else { return nil }
+        // A bare hour in a setting is read as written (24-hour): "quiet 22-7".
+        return LocalTime(hour: clock.hour, minute: clock.minute)
+    }
+
+    /// `email me@example.com`.
+    func parseEmail(_ tokens: [Token]) -> Command {
+        guard tokens.count == 1 else { return .refused(.email, .badEmail) }
+        let address = String(tokens[0].original).trimmingCharacters(in: CharacterSet(charactersIn: "<>.,;"))
+        guard CommandParser.isPlausibleEmail(address) else { return .refused(.email, .badEmail) }
+        return .email(address)
+    }
+
+    /// One `@`, a non-empty local part, a dotted domain, no spaces or control characters.
+    static func isPlausibleEmail(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        guard address.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
+        let domain = parts[1]
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
+        let allowedLocal = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "!#$%&'*+-/=?^_`{|}~."))
+        let allowedDomain = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-."))
+        return parts[0].unicodeScalars.allSatisfy(allowedLocal.contains)
+            && domain.unicodeScalars.allSatisfy(allowedDomain.contains)
+            && !parts[0].hasPrefix(".") && !parts[0].hasSuffix(".")
+    }
+}
