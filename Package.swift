@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(name: "TaskPulseDomain"),
@@ -84,10 +85,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "TaskPulseTimingTests", dependencies: ["TaskPulseTiming"]),
+        .testTarget(
+            name: "TaskPulseTimingTests",
+            dependencies: ["TaskPulseTiming", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "TaskPulseCommandsTests",
-            dependencies: ["TaskPulseCommands", "TaskPulseTiming"],
+            dependencies: [
+                "TaskPulseCommands", "TaskPulseTiming", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import TaskPulseTiming
+import PropertyBased
 import Testing
 
 @testable import TaskPulseCommands
@@ -123,5 +124,48 @@ struct CommandParserTests {
     func noStopHint() {
         #expect(parse("stop reminding me about laundry") == .unknown(hint: nil))
         #expect(parse("stpo") == .unknown(hint: nil))
+    }
+}
+
+@Suite("Parser properties")
+struct ParserPropertyTests {
+    static let zones = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Sydney"]
+
+    @Test("random Unicode up to 2,000 characters never crashes or hangs the parser, and parsing is deterministic")
+    func randomUnicode() async {
+        // Any scalar from space to the emoji blocks; surrogate code points (not scalars) become "?".
+        let scalar = Gen.int(in: 0x20...0x1FAFF).map { UnicodeScalar(UInt32($0)) ?? "?" }
+        await propertyCheck(count: 200, input: scalar.array(of: 0...2_000), Gen.int(in: 0...3)) { scalars, zoneIndex in
+            let zoneID = ParserPropertyTests.zones[zoneIndex]
+            var text = ""
+            text.unicodeScalars.append(contentsOf: scalars)
+            let zone = TimeZone(identifier: zoneID)!
+            let context = ParseContext(now: Date(timeIntervalSince1970: 1_795_000_000), zone: zone)
+            let first = CommandParser().parse(text, context: context)
+            #expect(CommandParser().parse(text, context: context) == first)
+        }
+    }
+
+    @Test("random command-shaped texts never crash and keep titles' bytes")
+    func commandShaped() async {
+        let words = ["add", "remind", "me", "to", "every", "day", "at", "9", "9am", "tomorrow", "by", "friday", "in",
+                     "2", "hours", "the", "5th", "until", "dec", "31", "for", "3", "times", "snooze", "move", "#2",
+                     "🎂", "café", "買", "!high", "p1", "noon", "12/3", "2026-02-30", "next", "week", "quiet", "-", "tz"]
+        await propertyCheck(count: 500, input: Gen.int(in: 0...(words.count - 1)).array(of: 1...12)) { indices in
+            let text = indices.map { words[$0] }.joined(separator: " ")
+            let zone = TimeZone(identifier: "America/New_York")!
+            let command = CommandParser().parse(text, context: ParseContext(now: Date(timeIntervalSince1970: 1_795_000_000), zone: zone))
+            if case .add(let request) = command {
+                // The title is made of the text's own words, in order, byte for byte.
+                var remaining = text.split(separator: " ").map { Array($0.utf8) }[...]
+                for word in request.title.split(separator: " ").map({ Array($0.utf8) }) {
+                    guard let found = remaining.firstIndex(of: word) else {
+                        Issue.record("title word \(String(decoding: word, as: UTF8.self)) not in \(text)")
+                        return
+                    }
+                    remaining = remaining[(found + 1)...]
+                }
+            }
+        }
     }
 }
