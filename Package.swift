@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "TaskPulseTestSupport",
             dependencies: [
-                "TaskPulseDomain", "TaskPulseStorage", "TaskPulseMessaging", "TaskPulseDispatch",
+                "TaskPulseDomain", "TaskPulseTiming", "TaskPulseStorage", "TaskPulseMessaging", "TaskPulseDispatch",
                 "TaskPulseServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

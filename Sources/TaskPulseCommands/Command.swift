@@ -127,6 +127,8 @@ public enum Command: Sendable, Equatable {
     case start(isCarrierKeyword: Bool)
     /// `yes`/`no`, answers to a pending question (consent to a partner link).
     case consent(Bool)
+    /// A bare number or "this"/"all": the answer to the question the bot asked last.
+    case choose(Int)
     /// A command that was recognised but cannot be done as written.
     case refused(CommandName, CommandError)
     /// Not understood; `hint` names the closest command word when there is one.
@@ -158,6 +160,7 @@ public enum Command: Sendable, Equatable {
         case .stop: "stop"
         case .start: "start"
         case .consent: "consent"
+        case .choose: "choice"
         case .refused(let command, _): command.rawValue
         case .unknown: "unknown"
         }

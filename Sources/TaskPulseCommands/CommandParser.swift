@@ -38,6 +38,7 @@ public struct CommandParser: Sendable {
         let tokens = Token.tokenize(trimmed)
         let first = tokens[0].word
         let rest = Array(tokens.dropFirst())
+        if let option = CommandParser.choice(tokens.map(\.word)) { return .choose(option) }
         switch first {
         case "add", "new", "todo", "task":
             if first == "task" && rest.isEmpty { return .list(.all) }
@@ -155,6 +156,19 @@ public struct CommandParser: Sendable {
             || phrase.elapsedSeconds != nil
         else { return nil }
         return try? context.resolver.resolve(phrase, now: context.now)
+    }
+
+    /// A bare `1`/`#2`, or "this (one)" = 1 and "all (of them)" = 2, answering "Which one?" or "this one or all?".
+    static func choice(_ words: [String]) -> Int? {
+        switch words {
+        case ["this"], ["this", "one"], ["just", "this"], ["just", "this", "one"], ["only", "this", "one"]: return 1
+        case ["all"], ["all", "of", "them"], ["the", "series"], ["all", "future"]: return 2
+        default: break
+        }
+        guard words.count == 1 else { return nil }
+        let body = words[0].hasPrefix("#") ? String(words[0].dropFirst()) : words[0]
+        guard body.count <= 2, let value = Int(body), value > 0 else { return nil }
+        return value
     }
 
     static func priority(_ word: String) -> Priority? {

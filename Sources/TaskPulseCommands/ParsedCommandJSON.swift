@@ -129,6 +129,8 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
             name = student
         case .consent(let yes):
             answer = yes ? "yes" : "no"
+        case .choose(let option):
+            numbers = [option]
         case .refused(_, let reason):
             error = reason.rawValue
         case .unknown(let suggestion):

@@ -30,6 +30,15 @@ public struct ReplyFormatter: Sendable {
             "\(weekday) \(month) \(local.date.day)\(year) \(clock(local.time)) \(ZonedTime.abbreviation(zone, at: instant))"
     }
 
+    /// "Tue Nov 24" (with the year when it is not this year).
+    public func day(_ instant: Date) -> String {
+        let local = ZonedTime.local(instant, in: zone)
+        let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][local.date.isoWeekday - 1]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][local.date.month - 1]
+        let year = local.date.year == ZonedTime.local(now, in: zone).date.year ? "" : " \(local.date.year)"
+        return "\(weekday) \(month) \(local.date.day)\(year)"
+    }
+
     /// "9:00 AM".
     public func clock(_ time: LocalTime) -> String {
         let hour12 = time.hour % 12 == 0 ? 12 : time.hour % 12
@@ -66,6 +75,7 @@ public struct ReplyFormatter: Sendable {
     public func line(_ task: TaskItem) -> String {
         var text = "#\(task.number) \(task.title)"
         if let due = task.dueAt { text += " (\(moment(due)))" }
+        if task.recurrence != nil { text += " (repeats)" }
         if task.priority == .high { text += " !" }
         return text
     }

@@ -13,6 +13,10 @@ public enum TaskStatus: String, Sendable, Codable {
     case done
     /// Deleted tasks are kept (soft delete) so `undo` can restore them.
     case deleted
+    /// An occurrence of a repeating task that passed without being done (kept as history).
+    case missed
+    /// An occurrence of a repeating task the person skipped.
+    case skipped
 }
 
 /// One task on a person's list.
@@ -34,12 +38,18 @@ public struct TaskItem: Sendable, Equatable, Codable {
     public var createdAt: Date
     public var updatedAt: Date
     public var completedAt: Date?
+    /// The repeating series this task is an occurrence of.
+    public var seriesID: Int64?
+    /// The series' rule, for display.
+    public var recurrence: Recurrence?
 
     public init(
         id: TaskID, userID: UserID, number: Int, title: String, status: TaskStatus,
         priority: Priority?, dueAt: Date?, remindAt: Date?, timeZoneID: String,
-        createdAt: Date, updatedAt: Date, completedAt: Date?
+        createdAt: Date, updatedAt: Date, completedAt: Date?, seriesID: Int64? = nil, recurrence: Recurrence? = nil
     ) {
+        self.seriesID = seriesID
+        self.recurrence = recurrence
         self.id = id
         self.userID = userID
         self.number = number
@@ -62,8 +72,16 @@ public struct TaskDraft: Sendable, Equatable {
     public var dueAt: Date?
     public var remindAt: Date?
     public var timeZoneID: String
+    /// For a repeating task: the rule and the wall-clock time (minutes after midnight) of each occurrence.
+    public var recurrence: Recurrence?
+    public var occurrenceMinutes: Int?
 
-    public init(title: String, priority: Priority? = nil, dueAt: Date?, remindAt: Date?, timeZoneID: String) {
+    public init(
+        title: String, priority: Priority? = nil, dueAt: Date?, remindAt: Date?, timeZoneID: String,
+        recurrence: Recurrence? = nil, occurrenceMinutes: Int? = nil
+    ) {
+        self.recurrence = recurrence
+        self.occurrenceMinutes = occurrenceMinutes
         self.title = title
         self.priority = priority
         self.dueAt = dueAt

@@ -11,10 +11,14 @@ public struct User: Sendable, Equatable, Codable {
     /// Set when Twilio refused the number as invalid (21211 and friends).
     public var numberInvalidAt: Date?
     public var createdAt: Date
+    /// Digest and quiet-hour settings.
+    public var settings: UserSettings
 
     public init(
-        id: UserID, phone: Phone, timeZoneID: String, optedOutAt: Date?, numberInvalidAt: Date?, createdAt: Date
+        id: UserID, phone: Phone, timeZoneID: String, optedOutAt: Date?, numberInvalidAt: Date?, createdAt: Date,
+        settings: UserSettings = UserSettings()
     ) {
+        self.settings = settings
         self.id = id
         self.phone = phone
         self.timeZoneID = timeZoneID
@@ -25,4 +29,34 @@ public struct User: Sendable, Equatable, Codable {
 
     /// Whether no SMS may be sent to this person (DESIGN §3).
     public var isOptedOut: Bool { optedOutAt != nil }
+}
+
+/// What a person chose about scheduled messages (DESIGN §2, §3). Times are minutes after local midnight.
+public struct UserSettings: Sendable, Equatable, Codable {
+    /// The morning agenda time, also when date-only tasks are due (default 09:00).
+    public var morningMinutes: Int
+    public var morningEnabled: Bool
+    /// The evening motivation time (default 18:00).
+    public var eveningMinutes: Int
+    /// Evening motivation is off until the person turns it on.
+    public var motivationEnabled: Bool
+    /// The weekly progress report (default on).
+    public var weeklyEnabled: Bool
+    /// Quiet hours (default 21:00-08:00); `nil` when off.
+    public var quietStartMinutes: Int?
+    public var quietEndMinutes: Int?
+
+    public init(
+        morningMinutes: Int = 540, morningEnabled: Bool = true, eveningMinutes: Int = 1080,
+        motivationEnabled: Bool = false, weeklyEnabled: Bool = true, quietStartMinutes: Int? = 1260,
+        quietEndMinutes: Int? = 480
+    ) {
+        self.morningMinutes = morningMinutes
+        self.morningEnabled = morningEnabled
+        self.eveningMinutes = eveningMinutes
+        self.motivationEnabled = motivationEnabled
+        self.weeklyEnabled = weeklyEnabled
+        self.quietStartMinutes = quietStartMinutes
+        self.quietEndMinutes = quietEndMinutes
+    }
 }

@@ -7,6 +7,7 @@ import TaskPulseDispatch
 import TaskPulseDomain
 import TaskPulseMessaging
 import TaskPulseStorage
+import TaskPulseTiming
 
 /// The edges the application is built from (STYLE.md §3): real ones in `serve`, fakes in tests.
 public struct Dependencies: Sendable {
@@ -24,7 +25,7 @@ public struct Dependencies: Sendable {
 
     /// The production edges for `configuration`: SQLite at its path, Twilio or the dev outbox, system time.
     public static func live(_ configuration: TaskPulseConfiguration, logger: Logger) throws -> Dependencies {
-        let store = try SQLiteTaskStore(path: configuration.databasePath, logger: logger)
+        let store = try SQLiteTaskStore(path: configuration.databasePath, calculator: OccurrenceCalculator(), logger: logger)
         let sms: any SMSTransport
         if let twilio = configuration.twilio {
             let sender: TwilioSender =

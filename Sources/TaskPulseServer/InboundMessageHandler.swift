@@ -32,8 +32,6 @@ public struct InboundMessageHandler: Sendable {
     let programName: String
     let helpContact: String
     let parser = CommandParser()
-    /// The most lines a list reply shows before saying how many more there are.
-    static let listLimit = 10
 
     public init(
         store: any TaskStore, clock: any WallClock, wakeup: DispatchWakeup, defaultTimeZone: String,
@@ -53,129 +51,34 @@ public struct InboundMessageHandler: Sendable {
     public func handle(_ text: InboundText) async throws -> String {
         if let reply = try await store.recordedReply(messageSid: text.messageSid) { return reply }
         let now = clock.now()
-        let user = try await store.ensureUser(phone: text.from, timeZoneID: defaultTimeZone, now: now)
+        // A new number starts in the zone its country and area code suggest (DESIGN §3), never the server's.
+        let guessedZone = PhoneZoneGuess.zone(for: text.from) ?? defaultTimeZone
+        let user = try await store.ensureUser(phone: text.from, timeZoneID: guessedZone, now: now)
         let zone = TimeZone(identifier: user.timeZoneID) ?? TimeZone(identifier: defaultTimeZone) ?? .gmt
-        let command = parser.parse(text.body, context: ParseContext(now: now, zone: zone))
+        let morning = LocalTime(hour: user.settings.morningMinutes / 60, minute: user.settings.morningMinutes % 60)
+            ?? LocalTime(hour: 9, minute: 0)!
+        let command = parser.parse(text.body, context: ParseContext(now: now, zone: zone, morningTime: morning))
         let formatter = ReplyFormatter(zone: zone, now: now, programName: programName, helpContact: helpContact)
-        let plan = InboundMessageHandler.plan(
-            command, text: text.body, user: user, optOutType: text.optOutType, now: now, formatter: formatter)
+        let plan = CommandPlanner(formatter: formatter, now: now)
+            .plan(command, text: text.body, user: user, optOutType: text.optOutType)
+        let programName = self.programName
         let result = try await store.handleInbound(
             InboundMessage(messageSid: text.messageSid, body: text.body, receivedAt: now), userID: user.id,
-            change: plan.change, now: now, renderReply: plan.render)
+            change: plan.change, now: now
+        ) { outcome, isFirstMessage in
+            let reply = plan.render(outcome)
+            guard isFirstMessage, plan.welcomes, !user.isOptedOut else { return reply }
+            return Welcome.text(programName: programName, zoneID: user.timeZoneID) + "\n" + reply
+        }
         if result.scheduledDelivery { wakeup.signal() }
         return result.reply
     }
+}
 
-    struct Plan {
-        var change: TaskChange
-        var render: @Sendable (ChangeOutcome) -> String
-    }
-
-    /// Decides the change and the reply for a command. Pure.
-    static func plan(
-        _ command: Command, text: String, user: User, optOutType: String?, now: Date, formatter: ReplyFormatter
-    ) -> Plan {
-        let twilioAnswered = optOutType.map { $0.uppercased() }
-        func fixed(_ reply: String, _ change: TaskChange = .none) -> Plan { Plan(change: change) { _ in reply } }
-        switch command {
-        case .stop:
-            // One confirmation only: none when Twilio already sent its own (OptOutType) or when the
-            // person was already opted out (sms-rules.md §3).
-            let confirmation = twilioAnswered == "STOP" ? "" : formatter.optOutConfirmation
-            return Plan(change: .optOut(wording: String(text.prefix(160)))) { outcome in
-                if case .optedOut(wasAlreadyOptedOut: true) = outcome { return "" }
-                return confirmation
-            }
-        case .start,
-            .consent(true) where user.isOptedOut:
-            return fixed(
-                twilioAnswered == "START" ? "" : formatter.optInConfirmation, .optIn(wording: String(text.prefix(160))))
-        case .help(let topic):
-            if topic == nil { return fixed(twilioAnswered == "HELP" ? "" : formatter.complianceHelp) }
-            return fixed(formatter.commandHelp(topic: topic))
-        default:
-            break
-        }
-        // After STOP nothing but an opt-in or HELP gets an answer (sms-rules.md §3).
-        if user.isOptedOut { return fixed("") }
-        switch command {
-        case .add(let request):
-            let draft = TaskDraft(
-                title: request.title, priority: request.priority, dueAt: request.schedule?.dueAt,
-                remindAt: request.schedule?.remindAt, timeZoneID: formatter.zone.identifier)
-            let isDeadline = request.schedule?.isDeadline ?? false
-            return Plan(change: .addTask(draft)) { outcome in
-                guard case .added(let task) = outcome else { return formatter.notUnderstood(hint: nil) }
-                return formatter.added(task, isDeadline: isDeadline)
-            }
-        case .list(let view):
-            return Plan(change: .list(doneOnly: view == .done)) { outcome in
-                guard case .listed(let tasks) = outcome else { return "" }
-                let shown = filter(tasks, view: view, now: now, zone: formatter.zone)
-                var text = formatter.list(Array(shown.prefix(listLimit)), view: view)
-                if shown.count > listLimit { text += "\n…and \(shown.count - listLimit) more" }
-                return text
-            }
-        case .done(.numbers([])), .skip([]), .move([], _):
-            // Acting on the last reminder without a number arrives with the reminder context.
-            return fixed(formatter.refusal(.done, .badNumber))
-        case .done(let selector):
-            let change: TaskChange =
-                switch selector {
-                case .numbers(let numbers): .completeNumbers(numbers)
-                case .query(let query): .completeMatching(query)
-                }
-            return Plan(change: change) { render($0, formatter: formatter) }
-        case .delete(let selector):
-            let change: TaskChange =
-                switch selector {
-                case .numbers(let numbers): .deleteNumbers(numbers)
-                case .query(let query): .deleteMatching(query)
-                }
-            return Plan(change: change) { render($0, formatter: formatter) }
-        case .undo:
-            return Plan(change: .undo) { render($0, formatter: formatter) }
-        case .consent:
-            return fixed(formatter.nothingPending)
-        case .refused(let name, let error):
-            return fixed(formatter.refusal(name, error))
-        case .unknown(let hint):
-            // "stop reminding me about laundry" is not an opt-out (DESIGN §2): say how to do either.
-            let firstWord = text.trimmingWhitespace().split(separator: " ").first?.lowercased() ?? ""
-            if ["stop", "cancel", "quit", "end", "unsubscribe"].contains(firstWord) {
-                return fixed(formatter.notAnOptOut)
-            }
-            return fixed(formatter.notUnderstood(hint: hint))
-        case .stop, .start, .help:
-            return fixed("")
-        case .snooze, .move, .rename, .skip, .agenda, .timezone, .quiet, .digest, .email, .link, .assign, .students,
-            .progress, .unlink:
-            return fixed(formatter.notYetAvailable(command.name))
-        }
-    }
-
-    static func render(_ outcome: ChangeOutcome, formatter: ReplyFormatter) -> String {
-        switch outcome {
-        case .completed(let tasks, let missing): formatter.completed(tasks, missing: missing)
-        case .deleted(let tasks, let missing): formatter.deleted(tasks, missing: missing)
-        case .ambiguous(let query, let matches): formatter.ambiguous(query, matches)
-        case .noMatch(let query): formatter.noMatch(query)
-        case .undone(let description): formatter.undone(description)
-        case .nothingToUndo: formatter.nothingToUndo
-        default: formatter.notUnderstood(hint: nil)
-        }
-    }
-
-    /// The tasks a list view shows, in the person's zone.
-    static func filter(_ tasks: [TaskItem], view: ListView, now: Date, zone: TimeZone) -> [TaskItem] {
-        let today = ZonedTime.local(now, in: zone).date
-        func day(_ task: TaskItem) -> LocalDate? { task.dueAt.map { ZonedTime.local($0, in: zone).date } }
-        switch view {
-        case .all, .done, .more: return tasks
-        case .today: return tasks.filter { day($0).map { $0 <= today } ?? false }
-        case .tomorrow: return tasks.filter { day($0) == today.adding(days: 1) }
-        case .week: return tasks.filter { day($0).map { $0 <= today.adding(days: 7) } ?? false }
-        case .overdue: return tasks.filter { ($0.dueAt ?? .distantFuture) < now }
-        }
+/// The first reply to a new number: three example texts and the guessed zone with how to change it.
+enum Welcome {
+    static func text(programName: String, zoneID: String) -> String {
+        "Welcome to \(programName)! Try: \"add call mom tomorrow 9am\", \"remind me to stretch in 20 min\", \"list\". "
+            + "Your time zone looks like \(PhoneZoneGuess.zoneName(zoneID)) (\(zoneID)); text \"tz Chicago\" to change it."
     }
 }

@@ -8,7 +8,7 @@ public enum TwiML {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\(body)</Response>"
     }
 
-    /// Escapes text for XML character data and attributes.
+    /// Escapes text for XML character data (TwiML puts text only in elements, so quotes stay as they are).
     public static func escape(_ text: String) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
@@ -17,8 +17,6 @@ public enum TwiML {
             case "&": output += "&amp;"
             case "<": output += "&lt;"
             case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&apos;"
             default:
                 // XML 1.0 forbids most control characters; drop them rather than emit invalid XML.
                 if scalar.value < 0x20 && scalar != "\n" && scalar != "\r" && scalar != "\t" { continue }

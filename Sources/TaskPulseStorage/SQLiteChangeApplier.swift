@@ -3,70 +3,97 @@ import GRDB
 import TaskPulseDomain
 
 /// Applies one ``TaskChange`` inside an open SQLite write transaction.
+///
+/// The pieces live in extensions by concern: targets and tasks here, repeating series in
+/// `+Series`, undo in `+Undo`, questions, reminder context and list pages in `+Conversation`,
+/// settings in `+Settings`.
 struct SQLiteChangeApplier {
     let db: Database
     let userID: UserID
     let now: Date
+    let calculator: any OccurrenceCalculating
     /// Set when the change wrote a pending delivery.
-    private(set) var scheduledDelivery = false
+    var scheduledDelivery = false
 
-    init(db: Database, userID: UserID, now: Date) {
+    /// How long after a reminder a bare `done`/`snooze` still means that reminder's task.
+    static let reminderReplyWindow: TimeInterval = 3600
+    /// How long a question ("Which one?") waits for its answer.
+    static let questionLifetime: TimeInterval = 1800
+
+    init(db: Database, userID: UserID, now: Date, calculator: any OccurrenceCalculating) {
         self.db = db
         self.userID = userID
         self.now = now
+        self.calculator = calculator
     }
 
     mutating func apply(_ change: TaskChange) throws -> ChangeOutcome {
         switch change {
         case .addTask(let draft):
-            let task = try insertTask(draft)
-            try recordUndo(action: "add", taskIDs: [task.id])
-            return .added(task)
-        case .completeNumbers(let numbers):
-            let (found, missing) = try openTasks(numbers: numbers)
-            try finish(found, status: .done)
-            return .completed(try reload(found), missing: missing)
-        case .deleteNumbers(let numbers):
-            let (found, missing) = try openTasks(numbers: numbers)
-            try finish(found, status: .deleted)
-            return .deleted(try reload(found), missing: missing)
-        case .completeMatching(let query), .deleteMatching(let query):
-            let matches = try openTasks().filter { $0.title.lowercased().contains(query.lowercased()) }
-            guard !matches.isEmpty else { return .noMatch(query: query) }
-            guard matches.count == 1 else { return .ambiguous(query: query, matches: matches) }
-            if case .completeMatching = change {
-                try finish(matches, status: .done)
-                return .completed(try reload(matches), missing: [])
+            let task = try draft.recurrence == nil ? insertTask(draft) : insertSeries(draft)
+            try recordUndo(action: "add", snapshots: [], created: [task.id])
+            return .added(task, upcoming: try upcomingOccurrences(of: task, count: 2))
+        case .complete(let target):
+            return try withTargets(target, action: "done") { applier, tasks, missing in
+                try applier.complete(tasks, missing: missing)
             }
-            try finish(matches, status: .deleted)
-            return .deleted(try reload(matches), missing: [])
+        case .delete(let target, let scope):
+            return try withTargets(target, action: "delete") { applier, tasks, missing in
+                try applier.delete(tasks, missing: missing, scope: scope)
+            }
+        case .snooze(let target, let seconds, let until):
+            return try withTargets(target, action: "snooze") { applier, tasks, missing in
+                let remindAt = until ?? applier.now.addingTimeInterval(TimeInterval(seconds ?? 900))
+                try applier.recordUndo(action: "snooze", snapshots: tasks, created: [])
+                for task in tasks { try applier.reschedule(task, dueAt: task.dueAt, remindAt: remindAt) }
+                return .snoozed(try applier.reload(tasks), missing: missing)
+            }
+        case .move(let target, let dueAt, let remindAt):
+            return try withTargets(target, action: "move") { applier, tasks, missing in
+                try applier.recordUndo(action: "edit", snapshots: tasks, created: [])
+                for task in tasks { try applier.reschedule(task, dueAt: dueAt, remindAt: remindAt) }
+                return .moved(try applier.reload(tasks), missing: missing)
+            }
+        case .rename(let number, let title):
+            let (found, _) = try openTasks(numbers: [number])
+            guard let task = found.first else { return .renamed(nil) }
+            try recordUndo(action: "edit", snapshots: [task], created: [])
+            try db.execute(
+                sql: "UPDATE tasks SET title = ?, updated_at = ? WHERE id = ?",
+                arguments: [title, now.storageValue, task.id.rawValue])
+            if let seriesID = task.seriesID {
+                try db.execute(sql: "UPDATE series SET title = ? WHERE id = ?", arguments: [title, seriesID])
+            }
+            return .renamed(try SQLiteRows.fetchTask(db, id: task.id))
+        case .skip(let target):
+            return try withTargets(target, action: "skip") { applier, tasks, _ in
+                guard let task = tasks.first else { return .noReminderContext }
+                try applier.recordUndo(action: "skip", snapshots: [task], created: [])
+                try applier.finish([task], status: .skipped)
+                let next = try applier.ensureNextOccurrence(after: task)
+                if let next { try applier.appendCreatedToUndo([next.id]) }
+                return .skipped(try applier.reload([task])[0], next: next)
+            }
+        case .choose(let option):
+            return try answerPendingQuestion(option)
         case .undo:
             return try undo()
-        case .list(let doneOnly):
-            if doneOnly {
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'done'
-                        ORDER BY completed_at DESC LIMIT 10
-                        """,
-                    arguments: [userID.rawValue])
-                return .listed(rows.map(SQLiteRows.task))
-            }
-            return .listed(try openTasks())
+        case .list(let query):
+            return try list(query, offset: 0)
+        case .listMore:
+            return try listMore()
+        case .settings(let settingsChange):
+            return try applySettings(settingsChange)
         case .optOut(let wording):
-            let user = try SQLiteRows.fetchUser(db, id: userID)
-            let already = user?.isOptedOut ?? false
+            let already = try SQLiteRows.fetchUser(db, id: userID)?.isOptedOut ?? false
             if !already {
                 try db.execute(
-                    sql: "UPDATE users SET opted_out_at = ? WHERE id = ?",
-                    arguments: [now.storageValue, userID.rawValue])
+                    sql: "UPDATE users SET opted_out_at = ? WHERE id = ?", arguments: [now.storageValue, userID.rawValue])
             }
             try recordConsent(kind: "opt_out", source: "sms", wording: wording)
             return .optedOut(wasAlreadyOptedOut: already)
         case .optIn(let wording):
-            let user = try SQLiteRows.fetchUser(db, id: userID)
-            let wasOptedOut = user?.isOptedOut ?? false
+            let wasOptedOut = try SQLiteRows.fetchUser(db, id: userID)?.isOptedOut ?? false
             try db.execute(sql: "UPDATE users SET opted_out_at = NULL WHERE id = ?", arguments: [userID.rawValue])
             try recordConsent(kind: "opt_in", source: "sms", wording: wording)
             return .optedIn(wasOptedOut: wasOptedOut)
@@ -75,17 +102,44 @@ struct SQLiteChangeApplier {
         }
     }
 
+    // MARK: - Targets
+
+    /// Resolves a target to open tasks and runs `body`, or explains why there is nothing to act on.
+    /// A fragment matching several tasks remembers the question so a bare number answers it.
+    mutating func withTargets(
+        _ target: TaskTarget, action: String,
+        _ body: (inout SQLiteChangeApplier, [TaskItem], [Int]) throws -> ChangeOutcome
+    ) throws -> ChangeOutcome {
+        switch target {
+        case .numbers(let numbers):
+            let (found, missing) = try openTasks(numbers: numbers)
+            guard !found.isEmpty else { return try body(&self, [], missing) }
+            return try body(&self, found, missing)
+        case .query(let query):
+            let needle = query.lowercased()
+            let matches = try openTasks().filter { $0.title.lowercased().contains(needle) }
+            guard !matches.isEmpty else { return .noMatch(query: query) }
+            guard matches.count == 1 else {
+                try askQuestion(kind: action, taskIDs: matches.prefix(9).map(\.id))
+                return .ambiguous(query: query, matches: Array(matches.prefix(9)))
+            }
+            return try body(&self, matches, [])
+        case .lastReminded:
+            guard let task = try lastRemindedTask() else { return .noReminderContext }
+            return try body(&self, [task], [])
+        }
+    }
+
     // MARK: - Tasks
 
-    private func openTasks() throws -> [TaskItem] {
+    func openTasks() throws -> [TaskItem] {
         try Row.fetchAll(
-            db,
-            sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
+            db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
             arguments: [userID.rawValue]
         ).map(SQLiteRows.task)
     }
 
-    private func openTasks(numbers: [Int]) throws -> (found: [TaskItem], missing: [Int]) {
+    func openTasks(numbers: [Int]) throws -> (found: [TaskItem], missing: [Int]) {
         var found: [TaskItem] = []
         var missing: [Int] = []
         var seen = Set<Int>()
@@ -99,12 +153,12 @@ struct SQLiteChangeApplier {
         return (found, missing)
     }
 
-    private func reload(_ tasks: [TaskItem]) throws -> [TaskItem] {
+    func reload(_ tasks: [TaskItem]) throws -> [TaskItem] {
         try tasks.compactMap { try SQLiteRows.fetchTask(db, id: $0.id) }
     }
 
     /// The lowest number not used by one of the person's open tasks.
-    private func freeNumber() throws -> Int {
+    func freeNumber() throws -> Int {
         let used = try Int.fetchAll(
             db, sql: "SELECT number FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
             arguments: [userID.rawValue])
@@ -115,16 +169,28 @@ struct SQLiteChangeApplier {
         return candidate
     }
 
-    private mutating func insertTask(_ draft: TaskDraft) throws -> TaskItem {
-        let number = try freeNumber()
+    /// `preferred` when no open task uses it, else the lowest free number.
+    func number(preferring preferred: Int?) throws -> Int {
+        if let preferred {
+            let taken = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE user_id = ? AND number = ? AND status = 'open')",
+                arguments: [userID.rawValue, preferred]) ?? false
+            if !taken { return preferred }
+        }
+        return try freeNumber()
+    }
+
+    mutating func insertTask(_ draft: TaskDraft, seriesID: Int64? = nil, number preferred: Int? = nil) throws -> TaskItem {
+        let number = try number(preferring: preferred)
         try db.execute(
             sql: """
-                INSERT INTO tasks (user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at, updated_at)
-                VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)
+                INSERT INTO tasks (user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at,
+                    updated_at, series_id)
+                VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 userID.rawValue, number, draft.title, draft.priority?.rawValue, draft.dueAt?.storageValue,
-                draft.remindAt?.storageValue, draft.timeZoneID, now.storageValue, now.storageValue,
+                draft.remindAt?.storageValue, draft.timeZoneID, now.storageValue, now.storageValue, seriesID,
             ])
         let id = TaskID(db.lastInsertedRowID)
         if let remindAt = draft.remindAt { try scheduleReminder(taskID: id, at: remindAt) }
@@ -134,8 +200,8 @@ struct SQLiteChangeApplier {
         return task
     }
 
-    /// Writes the reminder to the outbox in the caller's transaction (DESIGN §4).
-    private mutating func scheduleReminder(taskID: TaskID, at instant: Date) throws {
+    /// Writes a reminder to the outbox in the caller's transaction (DESIGN §4).
+    mutating func scheduleReminder(taskID: TaskID, at instant: Date) throws {
         try db.execute(
             sql: """
                 INSERT INTO deliveries (user_id, task_id, kind, due_at, status, created_at, updated_at)
@@ -145,21 +211,28 @@ struct SQLiteChangeApplier {
         scheduledDelivery = true
     }
 
-    /// Completes or deletes tasks and cancels their pending reminders.
-    private func finish(_ tasks: [TaskItem], status: TaskStatus) throws {
-        guard !tasks.isEmpty else { return }
+    /// New due and reminder times for a task: its pending reminder is replaced, so the old time never fires.
+    mutating func reschedule(_ task: TaskItem, dueAt: Date?, remindAt: Date?) throws {
+        try db.execute(
+            sql: "UPDATE tasks SET due_at = ?, remind_at = ?, updated_at = ? WHERE id = ?",
+            arguments: [dueAt?.storageValue, remindAt?.storageValue, now.storageValue, task.id.rawValue])
+        try cancelPendingDeliveries(taskID: task.id, reason: "rescheduled")
+        if let remindAt { try scheduleReminder(taskID: task.id, at: remindAt) }
+    }
+
+    /// Ends tasks (done, deleted, skipped, missed) and cancels their pending reminders.
+    func finish(_ tasks: [TaskItem], status: TaskStatus) throws {
         for task in tasks {
             try db.execute(
                 sql: "UPDATE tasks SET status = ?, completed_at = ?, updated_at = ? WHERE id = ?",
                 arguments: [
                     status.rawValue, status == .done ? now.storageValue : nil, now.storageValue, task.id.rawValue,
                 ])
-            try cancelPendingDeliveries(taskID: task.id, reason: status == .done ? "task completed" : "task deleted")
+            try cancelPendingDeliveries(taskID: task.id, reason: "task \(status.rawValue)")
         }
-        try recordUndo(action: status == .done ? "done" : "delete", taskIDs: tasks.map(\.id))
     }
 
-    private func cancelPendingDeliveries(taskID: TaskID, reason: String) throws {
+    func cancelPendingDeliveries(taskID: TaskID, reason: String) throws {
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'canceled', error_message = ?, updated_at = ?
@@ -168,77 +241,41 @@ struct SQLiteChangeApplier {
             arguments: [reason, now.storageValue, taskID.rawValue])
     }
 
-    // MARK: - Undo
-
-    private func recordUndo(action: String, taskIDs: [TaskID]) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO undo_entries (user_id, action, task_ids, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(user_id) DO UPDATE SET action = excluded.action, task_ids = excluded.task_ids,
-                    created_at = excluded.created_at
-                """,
-            arguments: [userID.rawValue, action, taskIDs.map(\.description).joined(separator: ","), now.storageValue])
-    }
-
-    private mutating func undo() throws -> ChangeOutcome {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT action, task_ids FROM undo_entries WHERE user_id = ?", arguments: [userID.rawValue])
-        else { return .nothingToUndo }
-        try db.execute(sql: "DELETE FROM undo_entries WHERE user_id = ?", arguments: [userID.rawValue])
-        let action: String = row["action"]
-        let ids = (row["task_ids"] as String).split(separator: ",").compactMap { Int64($0) }.map(TaskID.init)
-        let tasks = try ids.compactMap { try SQLiteRows.fetchTask(db, id: $0) }.filter { $0.userID == userID }
-        guard !tasks.isEmpty else { return .nothingToUndo }
-        switch action {
-        case "add":
-            let added = tasks.filter { $0.status == .open }
-            for task in added {
-                try db.execute(
-                    sql: "UPDATE tasks SET status = 'deleted', updated_at = ? WHERE id = ?",
-                    arguments: [now.storageValue, task.id.rawValue])
-                try cancelPendingDeliveries(taskID: task.id, reason: "add undone")
-            }
-            return .undone("removed " + describe(added))
-        default:
-            var reopened: [TaskItem] = []
-            for task in tasks where task.status != .open {
-                reopened.append(try reopen(task))
-            }
-            return .undone((action == "done" ? "reopened " : "restored ") + describe(reopened))
+    private mutating func complete(_ tasks: [TaskItem], missing: [Int]) throws -> ChangeOutcome {
+        guard !tasks.isEmpty else { return .completed([], missing: missing, next: []) }
+        try recordUndo(action: "done", snapshots: tasks, created: [])
+        try finish(tasks, status: .done)
+        var next: [TaskItem] = []
+        for task in tasks where task.seriesID != nil {
+            if let created = try ensureNextOccurrence(after: task) { next.append(created) }
         }
+        try appendCreatedToUndo(next.map(\.id))
+        return .completed(try reload(tasks), missing: missing, next: next)
     }
 
-    /// Reopens a done or deleted task, keeping its number when still free, and re-arms a future reminder.
-    private mutating func reopen(_ task: TaskItem) throws -> TaskItem {
-        let taken =
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE user_id = ? AND number = ? AND status = 'open')",
-                arguments: [userID.rawValue, task.number]) ?? false
-        let number = taken ? try freeNumber() : task.number
-        try db.execute(
-            sql: "UPDATE tasks SET status = 'open', number = ?, completed_at = NULL, updated_at = ? WHERE id = ?",
-            arguments: [number, now.storageValue, task.id.rawValue])
-        if let remindAt = task.remindAt, remindAt > now {
-            let hasPending =
-                try Bool.fetchOne(
-                    db,
-                    sql:
-                        "SELECT EXISTS (SELECT 1 FROM deliveries WHERE task_id = ? AND status IN ('pending', 'sending'))",
-                    arguments: [task.id.rawValue]) ?? false
-            if !hasPending { try scheduleReminder(taskID: task.id, at: remindAt) }
+    private mutating func delete(_ tasks: [TaskItem], missing: [Int], scope: DeleteScope?) throws -> ChangeOutcome {
+        guard !tasks.isEmpty else { return .deleted([], missing: missing) }
+        if scope == nil, tasks.count == 1, tasks[0].seriesID != nil {
+            try askQuestion(kind: "delete-scope", taskIDs: [tasks[0].id])
+            return .needsScope(tasks[0])
         }
-        return try SQLiteRows.fetchTask(db, id: task.id) ?? task
+        try recordUndo(action: "delete", snapshots: tasks, created: [])
+        try finish(tasks, status: .deleted)
+        var created: [TaskID] = []
+        for task in tasks {
+            guard let seriesID = task.seriesID else { continue }
+            if scope == .series {
+                try stopSeries(seriesID)
+            } else if let next = try ensureNextOccurrence(after: task) {
+                created.append(next.id)
+            }
+        }
+        try appendCreatedToUndo(created)
+        return .deleted(try reload(tasks), missing: missing)
     }
 
-    private func describe(_ tasks: [TaskItem]) -> String {
-        tasks.map { "#\($0.number) \($0.title)" }.joined(separator: ", ")
-    }
-
-    private func recordConsent(kind: String, source: String, wording: String) throws {
-        guard
-            let phone = try String.fetchOne(
-                db, sql: "SELECT phone FROM users WHERE id = ?", arguments: [userID.rawValue])
+    func recordConsent(kind: String, source: String, wording: String) throws {
+        guard let phone = try String.fetchOne(db, sql: "SELECT phone FROM users WHERE id = ?", arguments: [userID.rawValue])
         else { return }
         try db.execute(
             sql: "INSERT INTO consent_events (phone, kind, source, wording, at) VALUES (?, ?, ?, ?, ?)",

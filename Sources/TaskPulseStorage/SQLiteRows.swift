@@ -4,9 +4,14 @@ import TaskPulseDomain
 
 /// Row mapping for the SQLite store.
 enum SQLiteRows {
-    static let taskColumns =
-        "id, user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at, updated_at, completed_at"
-    static let userColumns = "id, phone, time_zone, opted_out_at, number_invalid_at, created_at"
+    static let taskColumns = """
+        id, user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at, updated_at, \
+        completed_at, series_id, (SELECT rrule FROM series WHERE series.id = tasks.series_id) AS rrule
+        """
+    static let userColumns = """
+        id, phone, time_zone, opted_out_at, number_invalid_at, created_at, morning_minutes, morning_enabled, \
+        evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes
+        """
     static let deliveryColumns = """
         id, user_id, task_id, kind, due_at, status, attempts, body, provider_message_id, error_code, error_message, sent_at
         """
@@ -20,7 +25,8 @@ enum SQLiteRows {
             remindAt: (row["remind_at"] as Double?).map(Date.init(storageValue:)),
             timeZoneID: row["time_zone"], createdAt: Date(storageValue: row["created_at"]),
             updatedAt: Date(storageValue: row["updated_at"]),
-            completedAt: (row["completed_at"] as Double?).map(Date.init(storageValue:)))
+            completedAt: (row["completed_at"] as Double?).map(Date.init(storageValue:)),
+            seriesID: row["series_id"], recurrence: (row["rrule"] as String?).flatMap(Recurrence.init(rrule:)))
     }
 
     static func user(_ row: Row) -> User? {
@@ -29,7 +35,12 @@ enum SQLiteRows {
             id: UserID(row["id"]), phone: phone, timeZoneID: row["time_zone"],
             optedOutAt: (row["opted_out_at"] as Double?).map(Date.init(storageValue:)),
             numberInvalidAt: (row["number_invalid_at"] as Double?).map(Date.init(storageValue:)),
-            createdAt: Date(storageValue: row["created_at"]))
+            createdAt: Date(storageValue: row["created_at"]),
+            settings: UserSettings(
+                morningMinutes: row["morning_minutes"], morningEnabled: row["morning_enabled"],
+                eveningMinutes: row["evening_minutes"], motivationEnabled: row["motivation_enabled"],
+                weeklyEnabled: row["weekly_enabled"], quietStartMinutes: row["quiet_start_minutes"],
+                quietEndMinutes: row["quiet_end_minutes"]))
     }
 
     static func delivery(_ row: Row) -> Delivery {

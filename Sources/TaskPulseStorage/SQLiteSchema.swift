@@ -79,6 +79,66 @@ enum SQLiteSchema {
                     CREATE INDEX consent_phone ON consent_events(phone, id);
                     """)
         }
+        migrator.registerMigration("v2-command-language") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE users ADD COLUMN morning_minutes INTEGER NOT NULL DEFAULT 540;
+                    ALTER TABLE users ADD COLUMN morning_enabled INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE users ADD COLUMN evening_minutes INTEGER NOT NULL DEFAULT 1080;
+                    ALTER TABLE users ADD COLUMN motivation_enabled INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE users ADD COLUMN weekly_enabled INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE users ADD COLUMN quiet_start_minutes INTEGER DEFAULT 1260;
+                    ALTER TABLE users ADD COLUMN quiet_end_minutes INTEGER DEFAULT 480;
+                    CREATE TABLE series (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        title TEXT NOT NULL,
+                        priority INTEGER,
+                        rrule TEXT NOT NULL,
+                        time_minutes INTEGER NOT NULL,
+                        time_zone TEXT NOT NULL,
+                        anchor_day INTEGER NOT NULL,
+                        occurrences INTEGER NOT NULL DEFAULT 0,
+                        active INTEGER NOT NULL DEFAULT 1,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE tasks_v2 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        number INTEGER NOT NULL,
+                        title TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('open', 'done', 'deleted', 'missed', 'skipped')),
+                        priority INTEGER CHECK (priority IN (1, 2, 3)),
+                        due_at REAL,
+                        remind_at REAL,
+                        time_zone TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        completed_at REAL,
+                        series_id INTEGER REFERENCES series(id) ON DELETE SET NULL
+                    );
+                    INSERT INTO tasks_v2 (id, user_id, number, title, status, priority, due_at, remind_at, time_zone,
+                        created_at, updated_at, completed_at)
+                    SELECT id, user_id, number, title, status, priority, due_at, remind_at, time_zone,
+                        created_at, updated_at, completed_at FROM tasks;
+                    DROP TABLE tasks;
+                    ALTER TABLE tasks_v2 RENAME TO tasks;
+                    CREATE UNIQUE INDEX tasks_open_number ON tasks(user_id, number) WHERE status = 'open';
+                    CREATE INDEX tasks_user_status ON tasks(user_id, status);
+                    CREATE INDEX tasks_series ON tasks(series_id) WHERE series_id IS NOT NULL;
+                    ALTER TABLE undo_entries ADD COLUMN payload TEXT;
+                    CREATE TABLE conversation_state (
+                        user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                        last_reminded_task_id INTEGER,
+                        last_reminded_at REAL,
+                        pending_kind TEXT,
+                        pending_task_ids TEXT,
+                        pending_expires_at REAL,
+                        list_query TEXT,
+                        list_offset INTEGER
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -60,9 +60,11 @@ extension SQLiteTaskStore {
     }
 
     public func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws {
+        let calculator = self.calculator
         try await write { db in
             let id = deliveryID.rawValue
             let at = now.storageValue
+            try SQLiteTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
             switch result {
             case .sent(let providerMessageID, let body):
                 try db.execute(
@@ -112,6 +114,33 @@ extension SQLiteTaskStore {
                 try finish(db, id: id, status: .canceled, code: nil, message: reason, at: at)
             }
         }
+    }
+
+    /// A reminder was handled: remember it for replies ("done" right after it) and let a repeating
+    /// task's next occurrence appear (DESIGN §2).
+    static func afterReminder(
+        _ db: Database, deliveryID: Int64, result: DeliveryResult, now: Date, calculator: any OccurrenceCalculating
+    ) throws {
+        let passed: Bool
+        switch result {
+        case .sent, .suppressed, .failed, .dead, .recipientOptedOut, .recipientInvalid: passed = true
+        case .retry, .canceled: passed = false
+        }
+        guard passed, let row = try Row.fetchOne(
+            db, sql: "SELECT user_id, task_id FROM deliveries WHERE id = ? AND kind = 'reminder'", arguments: [deliveryID]),
+            let taskID = row["task_id"] as Int64?, let task = try SQLiteRows.fetchTask(db, id: TaskID(taskID))
+        else { return }
+        if case .sent = result {
+            try db.execute(
+                sql: """
+                    INSERT INTO conversation_state (user_id, last_reminded_task_id, last_reminded_at) VALUES (?, ?, ?)
+                    ON CONFLICT(user_id) DO UPDATE SET last_reminded_task_id = excluded.last_reminded_task_id,
+                        last_reminded_at = excluded.last_reminded_at
+                    """,
+                arguments: [task.userID.rawValue, taskID, now.storageValue])
+        }
+        var applier = SQLiteChangeApplier(db: db, userID: task.userID, now: now, calculator: calculator)
+        try applier.occurrencePassed(task)
     }
 
     private func finish(_ db: Database, id: Int64, status: DeliveryStatus, code: String?, message: String, at: Double)

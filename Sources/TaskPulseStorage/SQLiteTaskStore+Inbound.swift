@@ -36,9 +36,10 @@ extension SQLiteTaskStore {
 
     public func handleInbound(
         _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
-        renderReply: @escaping @Sendable (ChangeOutcome) -> String
+        renderReply: @escaping @Sendable (ChangeOutcome, _ isFirstMessage: Bool) -> String
     ) async throws -> InboundResult {
-        try await write { db in
+        let calculator = self.calculator
+        return try await write { db in
             if let reply = try String.fetchOne(
                 db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [message.messageSid])
             {
@@ -48,14 +49,18 @@ extension SQLiteTaskStore {
             try db.execute(
                 sql: "UPDATE users SET number_invalid_at = NULL WHERE id = ? AND number_invalid_at IS NOT NULL",
                 arguments: [userID.rawValue])
-            var changes = SQLiteChangeApplier(db: db, userID: userID, now: now)
+            let isFirst = try !(Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM inbound_messages WHERE user_id = ?)", arguments: [userID.rawValue])
+                ?? false)
+            var changes = SQLiteChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
             let outcome = try changes.apply(change)
-            let reply = renderReply(outcome)
+            let reply = renderReply(outcome, isFirst)
             try db.execute(
                 sql:
                     "INSERT INTO inbound_messages (message_sid, user_id, body, reply, received_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [message.messageSid, userID.rawValue, message.body, reply, message.receivedAt.storageValue])
-            return InboundResult(reply: reply, isDuplicate: false, scheduledDelivery: changes.scheduledDelivery)
+            return InboundResult(
+                reply: reply, isDuplicate: false, scheduledDelivery: changes.scheduledDelivery, isFirstMessage: isFirst)
         }
     }
 

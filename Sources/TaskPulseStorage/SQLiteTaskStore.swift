@@ -10,10 +10,13 @@ import TaskPulseDomain
 public struct SQLiteTaskStore: TaskStore {
     let pool: DatabasePool
     let logger: Logger
+    let calculator: any OccurrenceCalculating
 
     /// Opens (creating if needed) the database at `path`. Call ``migrate()`` before use.
+    /// - Parameter calculator: time arithmetic for repeating tasks and zone changes.
     /// - Throws: ``StoreError/unavailable(_:)`` when the file cannot be opened.
-    public init(path: String, logger: Logger) throws {
+    public init(path: String, calculator: any OccurrenceCalculating, logger: Logger) throws {
+        self.calculator = calculator
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true

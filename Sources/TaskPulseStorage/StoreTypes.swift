@@ -1,22 +1,76 @@
 import Foundation
 import TaskPulseDomain
 
+/// Which task(s) a change is about.
+public enum TaskTarget: Sendable, Equatable {
+    /// By the person's task numbers.
+    case numbers([Int])
+    /// The one open task whose title contains the fragment (several: the person is asked which).
+    case query(String)
+    /// The task of the last reminder sent to this person, if it was sent within the reply window.
+    case lastReminded
+}
+
+/// What deleting an occurrence of a repeating task removes.
+public enum DeleteScope: String, Sendable, Equatable {
+    /// Only this occurrence; the series goes on.
+    case occurrence
+    /// The whole series.
+    case series
+}
+
+/// Which tasks a list shows. Instants are computed by the caller in the person's zone.
+public struct ListQuery: Sendable, Equatable, Codable {
+    public var doneOnly: Bool
+    /// Due at or after (inclusive).
+    public var dueFrom: Date?
+    /// Due before (exclusive).
+    public var dueBefore: Date?
+    /// The view's name, shown again by `more`.
+    public var view: String
+
+    public init(view: String, doneOnly: Bool = false, dueFrom: Date? = nil, dueBefore: Date? = nil) {
+        self.view = view
+        self.doneOnly = doneOnly
+        self.dueFrom = dueFrom
+        self.dueBefore = dueBefore
+    }
+}
+
+/// A settings change from a text.
+public enum SettingsChange: Sendable, Equatable {
+    /// A new IANA zone; the person's upcoming tasks keep their local times.
+    case timeZone(String)
+    case quiet(startMinutes: Int?, endMinutes: Int?)
+    case morning(minutes: Int?, enabled: Bool?)
+    case evening(minutes: Int?, enabled: Bool?)
+    case weekly(enabled: Bool)
+}
+
 /// A change a person's text asks for, applied atomically with the record of that text.
 public enum TaskChange: Sendable, Equatable {
-    /// Create a task; its reminder (if any) is written to the outbox in the same transaction.
+    /// Create a task (or a repeating series and its first occurrence); its reminder is written to the
+    /// outbox in the same transaction.
     case addTask(TaskDraft)
-    /// Complete open tasks by number.
-    case completeNumbers([Int])
-    /// Complete the one open task whose title contains the fragment.
-    case completeMatching(String)
-    /// Delete open tasks by number.
-    case deleteNumbers([Int])
-    /// Delete the one open task whose title contains the fragment.
-    case deleteMatching(String)
-    /// Revert this person's last add, done or delete.
+    case complete(TaskTarget)
+    /// Delete; for an occurrence of a repeating task without a scope, the person is asked.
+    case delete(TaskTarget, scope: DeleteScope?)
+    /// Push the reminder by seconds, or to an instant.
+    case snooze(TaskTarget, seconds: Int?, until: Date?)
+    /// A new due time (and reminder) for tasks.
+    case move(TaskTarget, dueAt: Date, remindAt: Date?)
+    case rename(number: Int, title: String)
+    /// Skip this occurrence of a repeating task.
+    case skip(TaskTarget)
+    /// Answer the pending question with option `n` (1-based).
+    case choose(Int)
+    /// Revert this person's last add, done, delete, edit or snooze.
     case undo
-    /// Read the open (or completed) tasks.
-    case list(doneOnly: Bool)
+    /// A list view's first page.
+    case list(ListQuery)
+    /// The next page of the last list.
+    case listMore
+    case settings(SettingsChange)
     /// The person opted out (STOP); `wording` is kept as the consent record.
     case optOut(wording: String)
     /// The person opted back in (START).
@@ -27,17 +81,29 @@ public enum TaskChange: Sendable, Equatable {
 
 /// What applying a ``TaskChange`` did, for the reply.
 public enum ChangeOutcome: Sendable, Equatable {
-    case added(TaskItem)
-    case completed([TaskItem], missing: [Int])
+    case added(TaskItem, upcoming: [Date])
+    /// Completed tasks, numbers that matched nothing, and next occurrences created for repeating ones.
+    case completed([TaskItem], missing: [Int], next: [TaskItem])
     case deleted([TaskItem], missing: [Int])
-    /// A title fragment matched more than one open task.
+    /// A title fragment matched more than one open task; the question is remembered.
     case ambiguous(query: String, matches: [TaskItem])
+    /// Deleting an occurrence of a repeating task: "this one or all?" is remembered.
+    case needsScope(TaskItem)
     /// A title fragment matched no open task.
     case noMatch(query: String)
+    /// No number was given and no reminder was sent lately.
+    case noReminderContext
+    case snoozed([TaskItem], missing: [Int])
+    case moved([TaskItem], missing: [Int])
+    case renamed(TaskItem?)
+    case skipped(TaskItem, next: TaskItem?)
     /// `undo` reverted something; the text says what.
     case undone(String)
     case nothingToUndo
-    case listed([TaskItem])
+    /// A page of a list: the tasks, how many match in all, and where the page starts.
+    case listed(page: [TaskItem], total: Int, offset: Int, view: String)
+    case settingsChanged(User, movedTasks: Int)
+    case noPendingQuestion
     case optedOut(wasAlreadyOptedOut: Bool)
     case optedIn(wasOptedOut: Bool)
     case recorded
@@ -65,11 +131,14 @@ public struct InboundResult: Sendable, Equatable {
     public var isDuplicate: Bool
     /// `true` when the change wrote to the outbox (so a dispatcher may want to wake up).
     public var scheduledDelivery: Bool
+    /// `true` when this was the number's first text (the reply carries a welcome).
+    public var isFirstMessage: Bool
 
-    public init(reply: String, isDuplicate: Bool, scheduledDelivery: Bool) {
+    public init(reply: String, isDuplicate: Bool, scheduledDelivery: Bool, isFirstMessage: Bool = false) {
         self.reply = reply
         self.isDuplicate = isDuplicate
         self.scheduledDelivery = scheduledDelivery
+        self.isFirstMessage = isFirstMessage
     }
 }
 

@@ -25,11 +25,11 @@ public protocol TaskStore: Sendable {
     /// Applies `change` for `userID` and records `message` with the reply, in one transaction.
     ///
     /// If `message.messageSid` was already recorded, nothing changes and the recorded reply is returned.
-    /// - Parameter renderReply: builds the reply from the outcome; runs inside the transaction, so it
-    ///   must be pure and fast.
+    /// - Parameter renderReply: builds the reply from the outcome and whether this is the number's first
+    ///   text; runs inside the transaction, so it must be pure and fast.
     func handleInbound(
         _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
-        renderReply: @escaping @Sendable (ChangeOutcome) -> String
+        renderReply: @escaping @Sendable (ChangeOutcome, _ isFirstMessage: Bool) -> String
     ) async throws -> InboundResult
 
     /// Claims up to `limit` deliveries due at `now` (or whose lease ran out), leasing them until

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TaskPulseStorage
+import TaskPulseTiming
 
 /// A fresh SQLite file (WAL mode, as in production) in a temporary folder, removed afterwards.
 public struct TemporaryDatabase: Sendable {
@@ -14,7 +15,7 @@ public struct TemporaryDatabase: Sendable {
 
     /// Opens a migrated store on this file (call again to simulate a restart).
     public func openStore() async throws -> SQLiteTaskStore {
-        let store = try SQLiteTaskStore(path: path, logger: Logger(label: "test-store"))
+        let store = try SQLiteTaskStore(path: path, calculator: OccurrenceCalculator(), logger: Logger(label: "test-store"))
         try await store.migrate()
         return store
     }

@@ -44,7 +44,7 @@ struct UnitTests {
     func twiml() {
         #expect(
             TwiML.response(messages: ["a & b <c> \"d\""])
-                == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>a &amp; b &lt;c&gt; &quot;d&quot;</Message></Response>"
+                == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>a &amp; b &lt;c&gt; \"d\"</Message></Response>"
         )
         #expect(TwiML.response(messages: [""]) == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")
         #expect(TwiML.escape("bell\u{7}") == "bell")

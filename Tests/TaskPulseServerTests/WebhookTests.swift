@@ -17,10 +17,11 @@ struct WebhookTests {
                 let response = try await client.text("add call mom tomorrow 9am")
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
+                // A new number's first reply opens with the welcome and the guessed zone (area code 555: default).
+                #expect(response.text.contains("<Response><Message>Welcome to TaskPulse! Try:"))
                 #expect(
                     response.text.contains(
-                        "<Response><Message>Added #1 call mom, Tue Nov 24 9:00 AM EST. UNDO to remove.</Message></Response>"
-                    ))
+                        "Added #1 call mom, Tue Nov 24 9:00 AM EST. UNDO to remove.</Message></Response>"))
             }
             let user = try #require(try await harness.store.user(phone: Phone("+15555550100")!))
             #expect(try await harness.store.tasks(userID: user.id, status: .open).map(\.title) == ["call mom"])

@@ -25,7 +25,7 @@ struct SQLiteTaskStoreTests {
         -> ChangeOutcome
     {
         let captured = OutcomeBox()
-        _ = try await store.handleInbound(message(sid), userID: user.id, change: change, now: now) { outcome in
+        _ = try await store.handleInbound(message(sid), userID: user.id, change: change, now: now) { outcome, _ in
             captured.set(outcome)
             return "reply"
         }
@@ -41,7 +41,7 @@ struct SQLiteTaskStoreTests {
             try await apply(store, alice, .addTask(draft("one")))
             try await apply(store, alice, .addTask(draft("two", remindIn: nil)))
             let outcome = try await apply(store, bob, .addTask(draft("bob's")))
-            guard case .added(let bobTask) = outcome else {
+            guard case .added(let bobTask, _) = outcome else {
                 Issue.record("expected added")
                 return
             }
@@ -61,11 +61,11 @@ struct SQLiteTaskStoreTests {
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             let first = try await store.handleInbound(
                 message("SM1"), userID: user.id, change: .addTask(draft("x")), now: now
-            ) { _ in "first" }
+            ) { _, _ in "first" }
             let second = try await store.handleInbound(
                 message("SM1"), userID: user.id, change: .addTask(draft("x")), now: now
-            ) { _ in "second" }
-            #expect(first == InboundResult(reply: "first", isDuplicate: false, scheduledDelivery: true))
+            ) { _, _ in "second" }
+            #expect(first == InboundResult(reply: "first", isDuplicate: false, scheduledDelivery: true, isFirstMessage: true))
             #expect(second == InboundResult(reply: "first", isDuplicate: true, scheduledDelivery: false))
             #expect(try await store.tasks(userID: user.id, status: nil).count == 1)
             #expect(try await store.recordedReply(messageSid: "SM1") == "first")
@@ -95,8 +95,8 @@ struct SQLiteTaskStoreTests {
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             try await apply(store, user, .addTask(draft("a")))
             try await apply(store, user, .addTask(draft("b")))
-            let done = try await apply(store, user, .completeNumbers([1, 7]))
-            guard case .completed(let completed, let missing) = done else {
+            let done = try await apply(store, user, .complete(.numbers([1, 7])))
+            guard case .completed(let completed, let missing, _) = done else {
                 Issue.record("expected completed")
                 return
             }
@@ -108,7 +108,7 @@ struct SQLiteTaskStoreTests {
             #expect(try await store.tasks(userID: user.id, status: .open).map(\.title) == ["a", "b"])
             #expect(try await store.deliveries(userID: user.id).filter { $0.status == .pending }.count == 2)
             #expect(try await apply(store, user, .undo) == .nothingToUndo)
-            try await apply(store, user, .deleteNumbers([2]))
+            try await apply(store, user, .delete(.numbers([2]), scope: nil))
             #expect(try await store.tasks(userID: user.id, status: .open).map(\.title) == ["a"])
             // The freed number is reused by the next task.
             try await apply(store, user, .addTask(draft("c")))
@@ -124,17 +124,17 @@ struct SQLiteTaskStoreTests {
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             try await apply(store, user, .addTask(draft("buy milk")))
             try await apply(store, user, .addTask(draft("milk the cat")))
-            guard case .ambiguous(_, let matches) = try await apply(store, user, .completeMatching("MILK")) else {
+            guard case .ambiguous(_, let matches) = try await apply(store, user, .complete(.query("MILK"))) else {
                 Issue.record("expected ambiguous")
                 return
             }
             #expect(matches.count == 2)
-            guard case .completed(let done, _) = try await apply(store, user, .completeMatching("cat")) else {
+            guard case .completed(let done, _, _) = try await apply(store, user, .complete(.query("cat"))) else {
                 Issue.record("expected completed")
                 return
             }
             #expect(done.map(\.title) == ["milk the cat"])
-            #expect(try await apply(store, user, .completeMatching("dog")) == .noMatch(query: "dog"))
+            #expect(try await apply(store, user, .complete(.query("dog"))) == .noMatch(query: "dog"))
         }
     }
 

@@ -1,0 +1,131 @@
+import Foundation
+import TaskPulseCommands
+import TaskPulseDomain
+import TaskPulseStorage
+import TaskPulseTiming
+
+/// Words for what a stored change did. Every reply says how the text was understood (DESIGN §2).
+struct OutcomeReplies {
+    let formatter: ReplyFormatter
+
+    func text(for outcome: ChangeOutcome) -> String {
+        switch outcome {
+        case .added(let task, let upcoming):
+            if let rule = task.recurrence { return addedRepeating(task, rule: rule, upcoming: upcoming) }
+            return formatter.added(task, isDeadline: (task.remindAt ?? task.dueAt) != task.dueAt || task.remindAt == nil)
+        case .completed(let tasks, let missing, let next):
+            var text = formatter.completed(tasks, missing: missing)
+            for task in next {
+                text += " Next \(task.title): \(task.dueAt.map(formatter.moment) ?? "-")."
+            }
+            return text.isEmpty ? formatter.noSuchTask(missing) : text
+        case .deleted(let tasks, let missing):
+            return formatter.deleted(tasks, missing: missing)
+        case .ambiguous(let query, let matches):
+            let options = matches.enumerated().map { "\($0.offset + 1)) \($0.element.title)" }.joined(separator: " ")
+            return "Which one matches \"\(query)\"? \(options). Reply with 1-\(matches.count)."
+        case .needsScope(let task):
+            let rule = task.recurrence.map { $0.phrase(currentYear: currentYear) } ?? "repeats"
+            return "#\(task.number) \(task.title) repeats \(rule). Delete 1) this one or 2) all of them? Reply 1 or 2."
+        case .noMatch(let query):
+            return formatter.noMatch(query)
+        case .noReminderContext:
+            return "Which task? Add its number, e.g. \"done 2\" or \"snooze 2 30m\". Text LIST to see numbers."
+        case .snoozed(let tasks, let missing):
+            guard !tasks.isEmpty else { return formatter.noSuchTask(missing) }
+            let list = tasks.map { "#\($0.number) \($0.title)" }.joined(separator: ", ")
+            let until = tasks[0].remindAt.map(formatter.moment) ?? "-"
+            return "Snoozed \(list) until \(until). UNDO to revert."
+        case .moved(let tasks, let missing):
+            guard !tasks.isEmpty else { return formatter.noSuchTask(missing) }
+            let list = tasks.map { "#\($0.number) \($0.title)" }.joined(separator: ", ")
+            return "Moved \(list) to \(tasks[0].dueAt.map(formatter.moment) ?? "-"). UNDO to revert."
+        case .renamed(let task):
+            guard let task else { return "No open task with that number. Text LIST to see numbers." }
+            return "Renamed #\(task.number) to \(task.title). UNDO to revert."
+        case .skipped(let task, let next):
+            let after = next.map { " Next: \($0.dueAt.map(formatter.moment) ?? "-")." } ?? " That was the last one."
+            return "Skipped \(task.title) this time.\(after) UNDO to revert."
+        case .undone(let description):
+            return formatter.undone(description)
+        case .nothingToUndo:
+            return formatter.nothingToUndo
+        case .listed(let page, let total, let offset, let view):
+            return list(page, total: total, offset: offset, view: view)
+        case .settingsChanged(let user, let moved):
+            return settings(user, moved: moved)
+        case .noPendingQuestion:
+            return "There's no question waiting for an answer. Text LIST to see your tasks."
+        case .optedOut, .optedIn, .recorded:
+            return ""
+        }
+    }
+
+    private var currentYear: Int { ZonedTime.local(formatter.now, in: formatter.zone).date.year }
+
+    /// "Added #1 stretch, every weekday 7:00 AM EST, next Tue Nov 24, Wed Nov 25. UNDO to remove."
+    private func addedRepeating(_ task: TaskItem, rule: Recurrence, upcoming: [Date]) -> String {
+        let zone = formatter.zone
+        let time = upcoming.first.map { ZonedTime.local($0, in: zone).time }
+        var text = "Added #\(task.number) \(task.title), \(rule.phrase(currentYear: currentYear))"
+        if rule.frequency != .hourly, let time, let first = upcoming.first {
+            text += " \(formatter.clock(time)) \(ZonedTime.abbreviation(zone, at: first))"
+        }
+        if !upcoming.isEmpty {
+            let days = upcoming.map { instant -> String in
+                rule.frequency == .hourly ? formatter.moment(instant) : formatter.day(instant)
+            }
+            text += ", next " + days.joined(separator: ", ")
+        }
+        return text + ". UNDO to remove."
+    }
+
+    private func list(_ page: [TaskItem], total: Int, offset: Int, view: String) -> String {
+        guard total > 0 else {
+            switch view {
+            case "done": return "Nothing completed yet."
+            case "today", "agenda": return "Nothing due today. Text LIST for everything."
+            case "tomorrow": return "Nothing due tomorrow."
+            case "week": return "Nothing due this week."
+            case "overdue": return "Nothing overdue."
+            default: return "No open tasks. Text e.g. \"add call mom tomorrow 9am\"."
+            }
+        }
+        guard !page.isEmpty else { return "That's all. Text LIST to start again." }
+        let header = switch view {
+        case "done": "Done:"
+        case "today": "Due today:"
+        case "agenda": "Today's agenda:"
+        case "tomorrow": "Due tomorrow:"
+        case "week": "Next 7 days:"
+        case "overdue": "Overdue:"
+        default: "Your tasks:"
+        }
+        var lines = [offset == 0 ? header : "\(header) (\(offset + 1)-\(offset + page.count) of \(total))"]
+        lines += page.map(formatter.line)
+        let remaining = total - offset - page.count
+        if remaining > 0 { lines.append("Text MORE for \(remaining) more.") }
+        return lines.joined(separator: "\n")
+    }
+
+    private func settings(_ user: User, moved: Int) -> String {
+        let settings = user.settings
+        func time(_ minutes: Int) -> String {
+            formatter.clock(LocalTime(hour: minutes / 60, minute: minutes % 60) ?? .midnight)
+        }
+        var parts: [String] = []
+        let zone = TimeZone(identifier: user.timeZoneID) ?? formatter.zone
+        parts.append("Time zone: \(user.timeZoneID) (\(ZonedTime.abbreviation(zone, at: formatter.now))).")
+        if moved > 0 { parts.append("\(moved) upcoming task\(moved == 1 ? "" : "s") keep their local times.") }
+        if let start = settings.quietStartMinutes, let end = settings.quietEndMinutes {
+            parts.append("Quiet hours \(time(start))-\(time(end)).")
+        } else {
+            parts.append("Quiet hours off.")
+        }
+        parts.append(settings.morningEnabled ? "Morning agenda \(time(settings.morningMinutes))." : "Morning agenda off.")
+        parts.append(
+            settings.motivationEnabled ? "Evening motivation \(time(settings.eveningMinutes))." : "Evening motivation off.")
+        parts.append(settings.weeklyEnabled ? "Weekly report on." : "Weekly report off.")
+        return "Saved. " + parts.joined(separator: " ")
+    }
+}
