@@ -4,7 +4,8 @@ public enum CommandVocabulary {
     /// "stop reminding me about laundry" must not be steered into opting out of everything.
     public static let commands = [
         "add", "remind", "list", "done", "delete", "undo", "help", "today", "tomorrow", "overdue", "snooze",
-        "move", "rename", "agenda",
+        "move", "rename", "agenda", "skip", "reschedule", "quiet", "morning", "evening", "motivation", "weekly",
+        "email", "link", "assign", "students", "progress", "unlink", "timezone",
     ]
 
     /// The closest command word to `word`, if a typo is likely (never auto-corrected: DESIGN §2).
