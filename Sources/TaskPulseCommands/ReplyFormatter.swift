@@ -63,6 +63,27 @@ public struct ReplyFormatter: Sendable {
         return text + ". UNDO to remove."
     }
 
+    /// A sentence saying which reading of an ambiguous phrase was taken and how to change it.
+    public func readingNote(_ readings: [Reading], taskNumber: Int) -> String {
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        var notes: [String] = []
+        for reading in readings {
+            switch reading {
+            case .clockWithoutMeridiem(let hour, let minute):
+                let time = clock(LocalTime(hour: hour, minute: minute) ?? .midnight)
+                let other = hour >= 12 ? "am" : "pm"
+                let minutes = minute == 0 ? "" : ":" + (minute < 10 ? "0\(minute)" : "\(minute)")
+                let hour12 = hour % 12 == 0 ? 12 : hour % 12
+                notes.append("Read as \(time); for \(other.uppercased()) text \"move \(taskNumber) \(hour12)\(minutes)\(other)\"")
+            case .slashDate(let text, let month, let day):
+                let otherMonth = months[day - 1]
+                notes.append(
+                    "Read \(text) as \(months[month - 1]) \(day); for \(month) \(otherMonth) text \"move \(taskNumber) \(month) \(otherMonth.lowercased())\"")
+            }
+        }
+        return notes.isEmpty ? "" : " " + notes.joined(separator: ". ") + "."
+    }
+
     func priorityName(_ priority: Priority) -> String {
         switch priority {
         case .high: "high"

@@ -50,7 +50,14 @@ struct CommandPlanner {
         if user.isOptedOut { return fixed("", welcomes: false) }
         switch command {
         case .add(let request):
-            return plan(.addTask(draft(request)))
+            // Where the text could mean two things, the reply says which reading was taken (DESIGN §2).
+            let readings = request.schedule?.readings ?? []
+            let formatter = self.formatter
+            return Plan(change: .addTask(draft(request))) { outcome in
+                let text = OutcomeReplies(formatter: formatter).text(for: outcome)
+                guard case .added(let task, _) = outcome, !readings.isEmpty else { return text }
+                return text + formatter.readingNote(readings, taskNumber: task.number)
+            }
         case .list(.more):
             return plan(.listMore)
         case .list(let view):

@@ -77,7 +77,12 @@ struct OutcomeReplies {
             }
             text += ", next " + days.joined(separator: ", ")
         }
-        return text + ". UNDO to remove."
+        text += ". UNDO to remove."
+        if let day = rule.byMonthDay.first(where: { $0 >= 29 }), rule.frequency == .monthly {
+            text += " Months without a \(Recurrence.ordinal(day)) are skipped; for the last day text"
+                + " \"every month on the last day\"."
+        }
+        return text
     }
 
     private func list(_ page: [TaskItem], total: Int, offset: Int, view: String) -> String {

@@ -8,12 +8,23 @@ public struct Schedule: Sendable, Equatable {
     public var remindAt: Date?
     /// A deadline (`by friday`) rather than an appointment.
     public var isDeadline: Bool
+    /// Where the text could mean two things, which reading was taken (the reply says so).
+    public var readings: [Reading]
 
-    public init(dueAt: Date, remindAt: Date?, isDeadline: Bool) {
+    public init(dueAt: Date, remindAt: Date?, isDeadline: Bool, readings: [Reading] = []) {
         self.dueAt = dueAt
         self.remindAt = remindAt
         self.isDeadline = isDeadline
+        self.readings = readings
     }
+}
+
+/// A choice the resolver made between two readings of a phrase (DESIGN §2: the reply says which).
+public enum Reading: Sendable, Equatable {
+    /// A clock hour without am/pm (`9`, `11:30`): `hour` is the 24-hour reading taken.
+    case clockWithoutMeridiem(hour: Int, minute: Int)
+    /// A slash date that is a date both ways (`5/1`): the month and day taken.
+    case slashDate(text: String, month: Int, day: Int)
 }
 
 /// Why a date/time phrase cannot be scheduled.
@@ -51,6 +62,7 @@ public struct ScheduleResolver: Sendable {
         } else {
             due = resolveTimeOnly(phrase, now: now, today: today)
         }
+        let readings = self.readings(phrase, due: due)
         if phrase.isDeadline
             || (phrase.day != nil && phrase.clock == nil && phrase.partOfDay == nil
                 && !isDaysFromToday(phrase.day))
@@ -59,9 +71,23 @@ public struct ScheduleResolver: Sendable {
             let dueDay = ZonedTime.local(due, in: zone).date
             let remind = instant(dueDay, morningTime)
             let reminder = remind > now && remind <= due ? remind : nil
-            return Schedule(dueAt: due, remindAt: reminder, isDeadline: phrase.isDeadline || reminder == nil)
+            return Schedule(
+                dueAt: due, remindAt: reminder, isDeadline: phrase.isDeadline || reminder == nil, readings: readings)
         }
-        return Schedule(dueAt: due, remindAt: due, isDeadline: false)
+        return Schedule(dueAt: due, remindAt: due, isDeadline: false, readings: readings)
+    }
+
+    /// The readings taken where the phrase was ambiguous.
+    private func readings(_ phrase: WhenPhrase, due: Date) -> [Reading] {
+        var result: [Reading] = []
+        let local = ZonedTime.local(due, in: zone)
+        if let clock = phrase.clock, !clock.isUnambiguous, (1...11).contains(clock.hour) {
+            result.append(.clockWithoutMeridiem(hour: local.time.hour, minute: local.time.minute))
+        }
+        if let numbers = phrase.slashNumbers {
+            result.append(.slashDate(text: "\(numbers.first)/\(numbers.second)", month: local.date.month, day: local.date.day))
+        }
+        return result
     }
 
     /// The local date a day phrase names (for `until dec 31`), rolling forward like a due date would.

@@ -45,6 +45,15 @@ public struct WhenPhrase: Sendable, Equatable {
     public var isDeadline = false
     /// A date that does not exist was named (`feb 30`, `13/13`).
     public var invalidDate = false
+    /// A slash date whose other reading is also a date (`5/1`): its two numbers as written.
+    public var slashNumbers: (first: Int, second: Int)?
+
+    public static func == (lhs: WhenPhrase, rhs: WhenPhrase) -> Bool {
+        lhs.day == rhs.day && lhs.clock == rhs.clock && lhs.partOfDay == rhs.partOfDay
+            && lhs.elapsedSeconds == rhs.elapsedSeconds && lhs.isDeadline == rhs.isDeadline
+            && lhs.invalidDate == rhs.invalidDate && lhs.slashNumbers?.first == rhs.slashNumbers?.first
+            && lhs.slashNumbers?.second == rhs.slashNumbers?.second
+    }
 
     public init() {}
 

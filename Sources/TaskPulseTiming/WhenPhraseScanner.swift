@@ -319,6 +319,7 @@ public struct WhenPhraseScanner: Sendable {
                 }
             } else if (1...12).contains(month), (1...LocalDate.daysIn(month: month, year: 2000)).contains(day) {
                 phrase.day = .monthDay(month: month, day: day)
+                if first != second, first <= 12, second <= 12 { phrase.slashNumbers = (first, second) }
             } else {
                 phrase.invalidDate = true
             }

@@ -154,4 +154,20 @@ struct ConversationTests {
             }
         }
     }
+
+    @Test("where a phrase could mean two things, the reply says which reading it took and how to change it")
+    func readings() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let hour = try await client.text("add call Ana at 9")
+                #expect(hour.text.contains("Mon Nov 23 9:00 PM EST. UNDO to remove. Read as 9:00 PM; for AM text \"move 1 9am\"."))
+                let slash = try await client.text("add party 5/1 5pm")
+                #expect(slash.text.contains("Read 5/1 as May 1; for 5 Jan text \"move 2 5 jan\"."))
+                let clear = try await client.text("add dentist dec 3 2pm")
+                #expect(!clear.text.contains("Read"))
+                let monthly = try await client.text("add pay bills every 31st")
+                #expect(monthly.text.contains("Months without a 31st are skipped"))
+            }
+        }
+    }
 }
