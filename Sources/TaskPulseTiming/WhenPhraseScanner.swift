@@ -115,13 +115,14 @@ public struct WhenPhraseScanner: Sendable {
 
     public static func amount(_ word: String) -> Int? {
         if let number = Int(word) { return number }
-        let words = [
-            "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-            "thirty": 30, "forty-five": 45, "ninety": 90,
-        ]
-        return words[word]
+        return amountWords[word]
     }
+
+    private static let amountWords = [
+        "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+        "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45,
+        "ninety": 90,
+    ]
 
     /// Splits "20min" into (20, "min"); nil when the word does not start with digits and end with letters.
     public static func splitAmount(_ word: String) -> (Int, String)? {
@@ -268,14 +269,13 @@ public struct WhenPhraseScanner: Sendable {
         }
     }
 
-    public static func month(_ word: String) -> Int? {
-        let names = [
-            "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-            "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-            "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-        ]
-        return names[word]
-    }
+    public static func month(_ word: String) -> Int? { monthNames[word] }
+
+    private static let monthNames = [
+        "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
+        "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
+        "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+    ]
 
     /// "3", "3rd", "21st" -> day number; `requireSuffix` for bare "the 5th" forms.
     public static func ordinal(_ word: String, requireSuffix: Bool = false) -> Int? {

@@ -28,26 +28,38 @@ struct ParseCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if batch {
+            // One process for a whole corpus: reuse the decoder and zones, write in blocks.
+            let decoder = JSONDecoder()
+            var zones: [String: TimeZone] = [:]
+            var output = Data()
             while let line = readLine(strippingNewline: true) {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-                let output: Data
                 do {
-                    let input = try JSONDecoder().decode(BatchInput.self, from: Data(line.utf8))
-                    output = try encoder.encode(try parseOne(parser, text: input.text, now: input.now, tz: input.tz))
+                    let input = try decoder.decode(BatchInput.self, from: Data(line.utf8))
+                    let zone = zones[input.tz] ?? TimeZone(identifier: input.tz)
+                    zones[input.tz] = zone
+                    output += try encoder.encode(try parseOne(parser, text: input.text, now: input.now, zone: zone, tz: input.tz))
                 } catch {
-                    output = try encoder.encode(["command": "error", "error": "bad input line: \(error)"])
+                    output += try encoder.encode(["command": "error", "error": "bad input line: \(error)"])
                 }
-                FileHandle.standardOutput.write(output + Data("\n".utf8))
+                output.append(UInt8(ascii: "\n"))
+                if output.count > 1 << 16 {
+                    FileHandle.standardOutput.write(output)
+                    output.removeAll(keepingCapacity: true)
+                }
             }
+            FileHandle.standardOutput.write(output)
             return
         }
         guard let text else { throw ValidationError("give --text, or --batch with JSONL on stdin") }
-        let result = try parseOne(parser, text: text, now: now, tz: tz)
+        let result = try parseOne(parser, text: text, now: now, zone: TimeZone(identifier: tz), tz: tz)
         FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
     }
 
-    private func parseOne(_ parser: CommandParser, text: String, now: String?, tz: String) throws -> ParsedCommandJSON {
-        guard let zone = TimeZone(identifier: tz) else { throw ValidationError("unknown time zone: \(tz)") }
+    private func parseOne(
+        _ parser: CommandParser, text: String, now: String?, zone: TimeZone?, tz: String
+    ) throws -> ParsedCommandJSON {
+        guard let zone else { throw ValidationError("unknown time zone: \(tz)") }
         let instant: Date
         if let now {
             guard let local = LocalDateTime(iso: now) else { throw ValidationError("bad --now: \(now)") }
