@@ -170,4 +170,25 @@ struct ConversationTests {
             }
         }
     }
+
+    @Test("after a reminder, a bare new time or duration moves that task, and skip skips a repeating one")
+    func bareTimesAfterReminder() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add call mom in 5 min")
+                harness.clock.advance(by: 5 * 60)
+                try await harness.parts.dispatcher.drainOnce()
+                let tomorrow = try await client.text("tomorrow 8am")
+                #expect(tomorrow.text.contains("Moved #1 call mom to Tue Nov 24 8:00 AM EST"))
+                _ = try await client.text("every day 11am stretch")
+                harness.clock.advance(by: 40 * 60)  // 11:00
+                try await harness.parts.dispatcher.drainOnce()
+                #expect(twilio.received.last?.body.contains("stretch (#2)") == true)
+                let twoHours = try await client.text("2h")
+                #expect(twoHours.text.contains("Moved #2 stretch to Mon Nov 23 1:00 PM EST"))
+                let skip = try await client.text("skip")
+                #expect(skip.text.contains("Skipped stretch this time. Next: Tue Nov 24 11:00 AM EST."))
+            }
+        }
+    }
 }
