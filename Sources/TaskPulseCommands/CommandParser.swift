@@ -78,7 +78,7 @@ public struct CommandParser: Sendable {
             return parseTimeZone(rest)
         case "quiet":
             return parseQuiet(rest)
-        case "morning", "evening", "motivation", "weekly":
+        case "morning", "evening", "motivation":  // "weekly" is read with the repeat words above
             if let command = parseDigest(first, rest) { return command }
         case "email", "e-mail":
             return parseEmail(rest)

@@ -36,10 +36,11 @@ struct CommandPlanner {
                 if case .optedOut(wasAlreadyOptedOut: true) = outcome { return "" }
                 return confirmation
             }, welcomes: false)
-        case .start, .consent(true) where user.isOptedOut:
-            return fixed(
-                twilioAnswered == "START" ? "" : formatter.optInConfirmation, .optIn(wording: String(text.prefix(160))),
-                welcomes: false)
+        case .start:
+            return optIn(text, twilioAnswered: twilioAnswered)
+        case .consent(true) where user.isOptedOut:
+            // YES is Twilio's opt-in word: from an opted-out number it means START (DESIGN §2).
+            return optIn(text, twilioAnswered: twilioAnswered)
         case .help(let topic):
             if topic == nil { return fixed(twilioAnswered == "HELP" ? "" : formatter.complianceHelp, welcomes: false) }
             return fixed(formatter.commandHelp(topic: topic))
@@ -110,6 +111,12 @@ struct CommandPlanner {
         case .stop, .start, .help:
             return fixed("")
         }
+    }
+
+    private func optIn(_ text: String, twilioAnswered: String?) -> Plan {
+        fixed(
+            twilioAnswered == "START" ? "" : formatter.optInConfirmation, .optIn(wording: String(text.prefix(160))),
+            welcomes: false)
     }
 
     private func target(_ selector: TaskSelector) -> TaskTarget {

@@ -32,7 +32,8 @@ public struct RecurrenceScanner: Sendable {
         let everyFirst = tokens.indices.filter { ["every", "each"].contains(tokens[$0].word) }
             + tokens.indices.filter { !["every", "each"].contains(tokens[$0].word) }
         for index in everyFirst {
-            guard var (phrase, length) = matchStart(tokens, at: index) else { continue }
+            guard let (found, length) = matchStart(tokens, at: index) else { continue }
+            var phrase = found
             var consumed = Set(index..<(index + length))
             var position = index + length
             // Trailing modifiers, in any order: after done, until <date>, for N times.

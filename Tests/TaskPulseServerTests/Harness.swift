@@ -70,18 +70,25 @@ struct Harness {
 }
 
 extension TestClientProtocol {
+    /// Posts a form to the webhook with the given signature header (none when `nil`).
+    func postWebhook(form: String, signature: String?) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if let signature { headers[.init("X-Twilio-Signature")!] = signature }
+        return try await execute(uri: "/twilio/sms", method: .post, headers: headers, body: ByteBuffer(string: form))
+    }
+
+    /// Posts fields signed as Twilio would.
+    func postSigned(_ fields: [(String, String)]) async throws -> TestResponse {
+        let (form, signature) = Harness.signedForm(fields)
+        return try await postWebhook(form: form, signature: signature)
+    }
+
     /// Posts a text as Twilio would (signed form).
     func text(
         _ body: String, from: String = "+15555550100",
         sid: String = "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-    )
-        async throws -> TestResponse
-    {
-        let (form, signature) = Harness.signedForm(Harness.fields(from: from, body: body, sid: sid))
-        return try await execute(
-            uri: "/twilio/sms", method: .post,
-            headers: [.contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: signature],
-            body: ByteBuffer(string: form))
+    ) async throws -> TestResponse {
+        try await postSigned(Harness.fields(from: from, body: body, sid: sid))
     }
 }
 

@@ -85,13 +85,7 @@ struct ReminderDeliveryTests {
             try await harness.application.test(.router) { client in
                 var fields = Harness.fields(from: "+15555550100", body: "STOP", sid: "SMstop1")
                 fields.append(("OptOutType", "STOP"))
-                let (form, signature) = Harness.signedForm(fields)
-                let response = try await client.execute(
-                    uri: "/twilio/sms", method: .post,
-                    headers: [
-                        .contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: signature,
-                    ],
-                    body: ByteBuffer(string: form))
+                let response = try await client.postSigned(fields)
                 #expect(response.text.hasSuffix("<Response/>"))
             }
             #expect(try await harness.store.user(phone: phone)?.isOptedOut == true)

@@ -34,26 +34,13 @@ struct WebhookTests {
             try await harness.application.test(.router) { client in
                 let fields = Harness.fields(from: "+15555550100", body: "add x 5pm", sid: "SMforged")
                 let forged = Harness.signedForm(fields, token: "wrong-token")
-                let response = try await client.execute(
-                    uri: "/twilio/sms", method: .post,
-                    headers: [
-                        .contentType: "application/x-www-form-urlencoded",
-                        .init("X-Twilio-Signature")!: forged.signature,
-                    ],
-                    body: ByteBuffer(string: forged.body))
+                let response = try await client.postWebhook(form: forged.body, signature: forged.signature)
                 #expect(response.status == .forbidden)
-                let unsigned = try await client.execute(
-                    uri: "/twilio/sms", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: forged.body))
+                let unsigned = try await client.postWebhook(form: forged.body, signature: nil)
                 #expect(unsigned.status == .forbidden)
                 // A field changed after signing breaks the signature too.
                 let good = Harness.signedForm(fields)
-                let tampered = try await client.execute(
-                    uri: "/twilio/sms", method: .post,
-                    headers: [
-                        .contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: good.signature,
-                    ],
-                    body: ByteBuffer(string: good.body.replacingOccurrences(of: "5pm", with: "6pm")))
+                let tampered = try await client.postWebhook(form: good.body.replacingOccurrences(of: "5pm", with: "6pm"), signature: good.signature)
                 #expect(tampered.status == .forbidden)
             }
             #expect(try await harness.store.user(phone: Phone("+15555550100")!) == nil)
@@ -67,13 +54,7 @@ struct WebhookTests {
                 let fields = Harness.fields(from: "+15555550100", body: "list", sid: "SMmissing").filter {
                     $0.0 != field
                 }
-                let (form, signature) = Harness.signedForm(fields)
-                let response = try await client.execute(
-                    uri: "/twilio/sms", method: .post,
-                    headers: [
-                        .contentType: "application/x-www-form-urlencoded", .init("X-Twilio-Signature")!: signature,
-                    ],
-                    body: ByteBuffer(string: form))
+                let response = try await client.postSigned(fields)
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains("\"field\":\"\(field)\""))
             }
@@ -143,6 +124,10 @@ struct WebhookTests {
                 #expect(second.text.hasSuffix("<Response/>"))
                 let help = try await client.text("HELP")
                 #expect(help.text.contains("Reply STOP to cancel"))
+                // YES from an opted-out number is Twilio's opt-in word: it means START.
+                let yes = try await client.text("yes")
+                #expect(yes.text.contains("you're subscribed"))
+                #expect(try await harness.store.user(phone: Phone("+15555550100")!)?.isOptedOut == false)
             }
         }
     }
