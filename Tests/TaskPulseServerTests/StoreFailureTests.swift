@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+import TaskPulseDomain
+import TaskPulseMessaging
+import TaskPulseServer
+import TaskPulseStorage
+import TaskPulseTestSupport
+
+/// A store that cannot take writes (locked, read-only, disk full), as SQLite reports them.
+struct UnavailableStore: TaskStore {
+    let error = StoreError.unavailable("SQLITE_READONLY: attempt to write a readonly database")
+    func migrate() async throws {}
+    func ping() async throws { throw error }
+    func ensureUser(phone: Phone, timeZoneID: String, now: Date) async throws -> User { throw error }
+    func user(phone: Phone) async throws -> User? { throw error }
+    func recordedReply(messageSid: String) async throws -> String? { nil }
+    func handleInbound(
+        _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
+        renderReply: @escaping @Sendable (ChangeOutcome, Bool) -> String
+    ) async throws -> InboundResult { throw error }
+    func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] { throw error }
+    func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? { throw error }
+    func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws { throw error }
+    func nextPendingDeliveryDue() async throws -> Date? { throw error }
+    func releaseAllClaims(now: Date) async throws -> Int { throw error }
+    func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem] { throw error }
+    func deliveries(userID: UserID) async throws -> [Delivery] { throw error }
+    func conversation(userID: UserID, limit: Int) async throws -> [ConversationEntry] { throw error }
+}
+
+@Suite("When the database cannot write")
+struct StoreFailureTests {
+    @Test("the webhook answers 503 with Retry-After (Twilio retries) instead of a false 200; readyz says not ready")
+    func webhookAnswers503() async throws {
+        let configuration = try TaskPulseConfiguration(environment: [
+            "TASKPULSE_PUBLIC_URL": Harness.publicURL, "TWILIO_ACCOUNT_SID": "ACtest0000000000000000000000000000",
+            "TWILIO_AUTH_TOKEN": Harness.authToken, "TWILIO_FROM_NUMBER": "+15550000000",
+        ])
+        let dependencies = Dependencies(
+            store: UnavailableStore(), sms: DevOutboxSMSTransport(), clock: FakeWallClock(now: Harness.start),
+            logger: Logger(label: "test"))
+        let parts = buildParts(configuration, dependencies)
+        let app = Application(router: buildRouter(configuration, dependencies, parts: parts))
+        try await app.test(.router) { client in
+            let response = try await client.text("add call mom tomorrow 9am")
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter] == "5")
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+        }
+    }
+}
