@@ -96,6 +96,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "TaskPulseMessagingTests", dependencies: ["TaskPulseMessaging"]),
         .testTarget(
             name: "TaskPulseStorageTests",
             dependencies: ["TaskPulseStorage", "TaskPulseTestSupport"]

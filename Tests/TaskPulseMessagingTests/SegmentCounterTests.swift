@@ -1,0 +1,44 @@
+import Testing
+
+@testable import TaskPulseMessaging
+
+@Suite("SMS segment counting (GSM-7 / UCS-2)")
+struct SegmentCounterTests {
+    @Test("GSM-7 fits 160 in one segment and 153 per part after that")
+    func gsmBoundaries() {
+        #expect(SegmentCounter.count(String(repeating: "a", count: 160)) == (.gsm7, 1))
+        #expect(SegmentCounter.count(String(repeating: "a", count: 161)) == (.gsm7, 2))
+        #expect(SegmentCounter.count(String(repeating: "a", count: 306)) == (.gsm7, 2))
+        #expect(SegmentCounter.count(String(repeating: "a", count: 307)) == (.gsm7, 3))
+        #expect(SegmentCounter.count("") == (.gsm7, 1))
+    }
+
+    @Test("extension characters take two septets and are never split across parts")
+    func extensionTable() {
+        #expect(SegmentCounter.count(String(repeating: "€", count: 80)) == (.gsm7, 1))
+        #expect(SegmentCounter.count(String(repeating: "€", count: 81)) == (.gsm7, 2))
+        // 152 plain septets then "{": 154 septets in all would fit 2 parts of 153 only by splitting the pair.
+        let text = String(repeating: "a", count: 152) + "{" + String(repeating: "a", count: 152)
+        #expect(SegmentCounter.count(text) == (.gsm7, 3))
+        #expect(SegmentCounter.count("Tom & Jerry: 50% off {today} ~ [x] | ^ \\ €") .encoding == .gsm7)
+        #expect(SegmentCounter.count("äöüñ ÄÖÜÑ é à ß Ø Å Δ").encoding == .gsm7)
+    }
+
+    @Test("any other character makes the whole text UCS-2: 70 single, 67 per part")
+    func ucs2() {
+        #expect(SegmentCounter.count("café’s").encoding == .ucs2)  // curly apostrophe
+        #expect(SegmentCounter.count(String(repeating: "买", count: 70)) == (.ucs2, 1))
+        #expect(SegmentCounter.count(String(repeating: "买", count: 71)) == (.ucs2, 2))
+        #expect(SegmentCounter.count(String(repeating: "买", count: 134)) == (.ucs2, 2))
+    }
+
+    @Test("emoji take two UCS-2 units and a pair is never split")
+    func emoji() {
+        #expect(SegmentCounter.count(String(repeating: "🎂", count: 35)) == (.ucs2, 1))
+        #expect(SegmentCounter.count(String(repeating: "🎂", count: 36)) == (.ucs2, 2))
+        // 66 units then an emoji: the pair goes whole into the second part.
+        let text = String(repeating: "a", count: 66) + "🎂" + String(repeating: "a", count: 10)
+        #expect(SegmentCounter.count(text) == (.ucs2, 2))
+        #expect(SegmentCounter.count("👨‍👩‍👧").encoding == .ucs2)
+    }
+}
