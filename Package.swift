@@ -70,6 +70,7 @@ let package = Package(
             name: "taskpulse",
             dependencies: [
                 "TaskPulseServer", "TaskPulseCommands", "TaskPulseTiming", "TaskPulseDomain", "TaskPulseStorage",
+                "TaskPulseMessaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -25,6 +25,8 @@ public struct Dispatcher: Service {
         public var releaseClaimsAtStart = true
         public var retryPolicy = RetryPolicy()
         public var programName = "TaskPulse"
+        /// Evening motivation lines (from `prompts/motivation.txt`).
+        public var motivation = MotivationCatalog(lines: [])
 
         public init() {}
     }
@@ -154,15 +156,61 @@ public struct Dispatcher: Service {
         let delivery = claimed.delivery
         if claimed.user.isOptedOut { return .suppressed(reason: "recipient opted out") }
         if claimed.user.numberInvalidAt != nil { return .suppressed(reason: "number marked invalid") }
+        if delivery.kind.isDigest { return await sendDigest(claimed) }
         guard let task = claimed.task, task.status == .open else {
             return .canceled(reason: "task no longer open")
         }
         let now = clock.now()
         let body = ReminderText.render(
             task: task, dueAt: task.remindAt ?? delivery.dueAt, now: now, programName: settings.programName)
+        return await send(body, to: claimed) { .sent(providerMessageID: $0, body: body) }
+    }
+
+    /// Renders a digest from what is true now: skipped when stale or when there is nothing to say.
+    private func sendDigest(_ claimed: ClaimedDelivery) async -> DeliveryResult {
+        let delivery = claimed.delivery
+        let now = clock.now()
+        if let period = delivery.kind.stalePeriod, now.timeIntervalSince(delivery.scheduledFor ?? delivery.dueAt) > period {
+            return .canceled(reason: "stale: older than its period")
+        }
+        let content: DigestContent
+        do {
+            content = try await store.digestContent(userID: claimed.user.id, now: now)
+        } catch {
+            return .retry(at: now.addingTimeInterval(settings.pollInterval), errorCode: nil, message: "digest content: \(error)")
+        }
+        let text = DigestText(
+            programName: settings.programName, zone: TimeZone(identifier: claimed.user.timeZoneID) ?? .gmt, now: now)
+        var body: String?
+        var nudged: [TaskID] = []
+        var line: Int?
+        switch delivery.kind {
+        case .agenda: body = text.agenda(content)
+        case .weekly: body = text.weekly(content)
+        case .nudge:
+            body = text.nudge(content)
+            nudged = content.newlyOverdue.map(\.id)
+        case .motivation:
+            if let (words, index) = text.motivation(content, catalog: settings.motivation, random: Double.random(in: 0..<1)) {
+                body = words
+                line = index
+            }
+        case .reminder: break
+        }
+        guard let body else { return .canceled(reason: "nothing to say") }
+        return await send(body, to: claimed) {
+            .sentDigest(providerMessageID: $0, body: body, nudgedTaskIDs: nudged, motivationLine: line)
+        }
+    }
+
+    /// Sends one text and classifies the outcome (retry with backoff, permanent, opted out, invalid).
+    private func send(
+        _ body: String, to claimed: ClaimedDelivery, accepted: (String) -> DeliveryResult
+    ) async -> DeliveryResult {
+        let delivery = claimed.delivery
         switch await transport.send(OutboundSMS(to: claimed.user.phone, body: body)) {
         case .accepted(let sid):
-            return .sent(providerMessageID: sid, body: body)
+            return accepted(sid)
         case .transient(let code, let message, let retryAfter):
             guard
                 let delay = settings.retryPolicy.delay(

@@ -4,6 +4,26 @@ import Foundation
 public enum DeliveryKind: String, Sendable, Codable {
     /// A task reminder at the time the person chose.
     case reminder
+    /// The morning agenda: today's and overdue tasks.
+    case agenda
+    /// An evening motivation line.
+    case motivation
+    /// A batch of newly overdue tasks.
+    case nudge
+    /// The weekly progress report.
+    case weekly
+
+    /// Scheduled messages the person did not time themselves: held back by quiet hours (DESIGN §3).
+    public var isDigest: Bool { self != .reminder }
+
+    /// A digest older than this when it could finally be sent is skipped, not sent stale (DESIGN §4).
+    public var stalePeriod: TimeInterval? {
+        switch self {
+        case .reminder: nil
+        case .agenda, .motivation, .nudge: 86_400
+        case .weekly: 7 * 86_400
+        }
+    }
 }
 
 /// Where an outbound message is in the outbox (DESIGN §4).
@@ -42,12 +62,15 @@ public struct Delivery: Sendable, Equatable, Codable {
     public var errorCode: String?
     public var errorMessage: String?
     public var sentAt: Date?
+    /// For digests: the time the schedule called for, before quiet hours held it back.
+    public var scheduledFor: Date?
 
     public init(
         id: DeliveryID, userID: UserID, taskID: TaskID?, kind: DeliveryKind, dueAt: Date,
         status: DeliveryStatus, attempts: Int, body: String?, providerMessageID: String?,
-        errorCode: String?, errorMessage: String?, sentAt: Date?
+        errorCode: String?, errorMessage: String?, sentAt: Date?, scheduledFor: Date? = nil
     ) {
+        self.scheduledFor = scheduledFor
         self.id = id
         self.userID = userID
         self.taskID = taskID

@@ -16,6 +16,12 @@ public protocol OccurrenceCalculating: Sendable {
     /// The local date of `instant` in the zone, as days since 1970-01-01.
     func localDayNumber(of instant: Date, in timeZoneID: String) -> Int
 
+    /// Minutes after local midnight of `instant` in the zone.
+    func localMinuteOfDay(of instant: Date, in timeZoneID: String) -> Int
+
+    /// The first instant of the local day `dayNumber` (days since 1970-01-01) in the zone.
+    func startOfLocalDay(_ dayNumber: Int, in timeZoneID: String) -> Date
+
     /// The instant with the same wall-clock time as `instant` has in `oldZone`, read in `newZone`.
     func sameWallTime(as instant: Date, from oldZone: String, to newZone: String) -> Date
 }

@@ -15,12 +15,18 @@ public struct Dependencies: Sendable {
     public var sms: any SMSTransport
     public var clock: any WallClock
     public var logger: Logger
+    /// Evening motivation lines, loaded and checked at start.
+    public var motivation: MotivationCatalog
 
-    public init(store: any TaskStore, sms: any SMSTransport, clock: any WallClock, logger: Logger) {
+    public init(
+        store: any TaskStore, sms: any SMSTransport, clock: any WallClock, logger: Logger,
+        motivation: MotivationCatalog = MotivationCatalog(lines: [])
+    ) {
         self.store = store
         self.sms = sms
         self.clock = clock
         self.logger = logger
+        self.motivation = motivation
     }
 
     /// The production edges for `configuration`: SQLite at its path, Twilio or the dev outbox, system time.
@@ -38,7 +44,9 @@ public struct Dependencies: Sendable {
         } else {
             sms = DevOutboxSMSTransport()
         }
-        return Dependencies(store: store, sms: sms, clock: SystemWallClock(), logger: logger)
+        let motivation = try MotivationCatalog.load(
+            directory: configuration.promptsDirectory, programName: configuration.programName)
+        return Dependencies(store: store, sms: sms, clock: SystemWallClock(), logger: logger, motivation: motivation)
     }
 }
 
@@ -58,6 +66,7 @@ public func buildParts(_ configuration: TaskPulseConfiguration, _ dependencies: 
         helpContact: configuration.helpContact)
     var settings = Dispatcher.Settings()
     settings.programName = configuration.programName
+    settings.motivation = dependencies.motivation
     let dispatcher = Dispatcher(
         store: dependencies.store, transport: dependencies.sms, clock: dependencies.clock, wakeup: wakeup,
         settings: settings, logger: dependencies.logger)

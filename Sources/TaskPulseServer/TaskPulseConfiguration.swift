@@ -42,6 +42,8 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
     public var helpContact: String
     public var programName: String
     public var logLevel: String
+    /// The folder of message templates and the motivation catalog (DESIGN §8).
+    public var promptsDirectory: String
 
     /// Dev mode: no Twilio account, outbound SMS go to the outbox and the simulator (DESIGN §7).
     public var isDevMode: Bool { twilio == nil }
@@ -139,6 +141,7 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
         }
         helpContact = value("TASKPULSE_HELP_CONTACT") ?? publicURL ?? "http://localhost:\(port)"
         programName = value("TASKPULSE_PROGRAM_NAME") ?? "TaskPulse"
+        promptsDirectory = value("TASKPULSE_PROMPTS_DIR") ?? "prompts"
         logLevel = value("TASKPULSE_LOG_LEVEL") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(

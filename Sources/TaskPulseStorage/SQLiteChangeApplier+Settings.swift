@@ -22,6 +22,13 @@ extension SQLiteChangeApplier {
             try db.execute(sql: "UPDATE users SET weekly_enabled = ? WHERE id = ?", arguments: [enabled, userID.rawValue])
         }
         guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return .recorded }
+        let kinds: [DeliveryKind] = switch change {
+        case .timeZone, .quiet: [.agenda, .motivation, .weekly, .nudge]
+        case .morning: [.agenda]
+        case .evening: [.motivation]
+        case .weekly: [.weekly]
+        }
+        try SQLiteDigestScheduler(db: db, now: now, calculator: calculator).reschedule(kinds, for: user)
         return .settingsChanged(user, movedTasks: moved)
     }
 

@@ -13,7 +13,8 @@ enum SQLiteRows {
         evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes
         """
     static let deliveryColumns = """
-        id, user_id, task_id, kind, due_at, status, attempts, body, provider_message_id, error_code, error_message, sent_at
+        id, user_id, task_id, kind, due_at, status, attempts, body, provider_message_id, error_code, error_message, sent_at, \
+        scheduled_for
         """
 
     static func task(_ row: Row) -> TaskItem {
@@ -50,7 +51,8 @@ enum SQLiteRows {
             dueAt: Date(storageValue: row["due_at"]), status: DeliveryStatus(rawValue: row["status"]) ?? .pending,
             attempts: row["attempts"], body: row["body"], providerMessageID: row["provider_message_id"],
             errorCode: row["error_code"], errorMessage: row["error_message"],
-            sentAt: (row["sent_at"] as Double?).map(Date.init(storageValue:)))
+            sentAt: (row["sent_at"] as Double?).map(Date.init(storageValue:)),
+            scheduledFor: (row["scheduled_for"] as Double?).map(Date.init(storageValue:)))
     }
 
     static func fetchTask(_ db: Database, id: TaskID) throws -> TaskItem? {

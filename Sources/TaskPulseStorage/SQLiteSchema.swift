@@ -139,6 +139,20 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v3-digests") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN scheduled_for REAL;
+                    ALTER TABLE tasks ADD COLUMN nudged_at REAL;
+                    CREATE INDEX deliveries_user_kind_pending ON deliveries(user_id, kind) WHERE status = 'pending';
+                    CREATE TABLE motivation_history (
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        line INTEGER NOT NULL,
+                        sent_at REAL NOT NULL
+                    );
+                    CREATE INDEX motivation_history_user ON motivation_history(user_id, sent_at);
+                    """)
+        }
         return migrator
     }
 }

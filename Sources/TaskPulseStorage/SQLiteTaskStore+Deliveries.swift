@@ -66,6 +66,24 @@ extension SQLiteTaskStore {
             let at = now.storageValue
             try SQLiteTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
             switch result {
+            case .sentDigest(let providerMessageID, let body, let nudged, let line):
+                try db.execute(
+                    sql: """
+                        UPDATE deliveries SET status = 'sent', provider_message_id = ?, body = ?, sent_at = ?,
+                            lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
+                        """,
+                    arguments: [providerMessageID, body, at, at, id])
+                for task in nudged {
+                    try db.execute(sql: "UPDATE tasks SET nudged_at = ? WHERE id = ?", arguments: [at, task.rawValue])
+                }
+                if let line {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO motivation_history (user_id, line, sent_at)
+                            SELECT user_id, ?, ? FROM deliveries WHERE id = ?
+                            """,
+                        arguments: [line, at, id])
+                }
             case .sent(let providerMessageID, let body):
                 try db.execute(
                     sql: """
@@ -113,6 +131,33 @@ extension SQLiteTaskStore {
             case .canceled(let reason):
                 try finish(db, id: id, status: .canceled, code: nil, message: reason, at: at)
             }
+            // After the row's own outcome (and any nudge marks), the schedule moves on.
+            if !result.isRetry {
+                try SQLiteTaskStore.scheduleNextDigest(db, deliveryID: id, now: now, calculator: calculator)
+            }
+        }
+    }
+
+    /// A digest run ended (sent, skipped or failed): write the next run of its schedule.
+    static func scheduleNextDigest(
+        _ db: Database, deliveryID: Int64, now: Date, calculator: any OccurrenceCalculating
+    ) throws {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT user_id, kind, scheduled_for, due_at FROM deliveries WHERE id = ?", arguments: [deliveryID]),
+            let kind = DeliveryKind(rawValue: row["kind"]), kind.isDigest,
+            let user = try SQLiteRows.fetchUser(db, id: UserID(row["user_id"]))
+        else { return }
+        let scheduler = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+        let pending = try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE user_id = ? AND kind = ? AND status = 'pending' AND id != ?)",
+            arguments: [user.id.rawValue, kind.rawValue, deliveryID]) ?? false
+        guard !pending else { return }
+        if kind == .nudge {
+            try scheduler.scheduleNudge(for: user)
+        } else {
+            let scheduled = Date(storageValue: (row["scheduled_for"] as Double?) ?? row["due_at"])
+            try scheduler.schedule(kind, for: user, after: max(scheduled, now))
         }
     }
 
@@ -123,7 +168,7 @@ extension SQLiteTaskStore {
     ) throws {
         let passed: Bool
         switch result {
-        case .sent, .suppressed, .failed, .dead, .recipientOptedOut, .recipientInvalid: passed = true
+        case .sent, .sentDigest, .suppressed, .failed, .dead, .recipientOptedOut, .recipientInvalid: passed = true
         case .retry, .canceled: passed = false
         }
         guard passed, let row = try Row.fetchOne(

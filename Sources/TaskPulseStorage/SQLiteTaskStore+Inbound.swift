@@ -54,6 +54,11 @@ extension SQLiteTaskStore {
                 ?? false)
             var changes = SQLiteChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
             let outcome = try changes.apply(change)
+            if let user = try SQLiteRows.fetchUser(db, id: userID) {
+                let digests = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+                try digests.ensureScheduled(user)
+                if change.touchesTasks { try digests.refreshNudge(for: user) }
+            }
             let reply = renderReply(outcome, isFirst)
             try db.execute(
                 sql:

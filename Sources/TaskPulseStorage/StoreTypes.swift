@@ -79,6 +79,16 @@ public enum TaskChange: Sendable, Equatable {
     case none
 }
 
+extension TaskChange {
+    /// Whether the change can alter due times (so the next overdue nudge may move).
+    var touchesTasks: Bool {
+        switch self {
+        case .addTask, .complete, .delete, .snooze, .move, .skip, .choose, .undo: true
+        case .rename, .list, .listMore, .settings, .optOut, .optIn, .none: false
+        }
+    }
+}
+
 /// What applying a ``TaskChange`` did, for the reply.
 public enum ChangeOutcome: Sendable, Equatable {
     case added(TaskItem, upcoming: [Date])
@@ -160,6 +170,8 @@ public struct ClaimedDelivery: Sendable, Equatable {
 public enum DeliveryResult: Sendable, Equatable {
     /// The provider accepted it.
     case sent(providerMessageID: String, body: String)
+    /// The provider accepted a digest; the nudged tasks and the motivation line used are remembered.
+    case sentDigest(providerMessageID: String, body: String, nudgedTaskIDs: [TaskID], motivationLine: Int?)
     /// A transient failure; try again at `retryAt`.
     case retry(at: Date, errorCode: String?, message: String)
     /// Transient failures used up the retry budget.
@@ -174,6 +186,44 @@ public enum DeliveryResult: Sendable, Equatable {
     case suppressed(reason: String)
     /// Not sent: no longer wanted (the task was completed or deleted).
     case canceled(reason: String)
+}
+
+extension DeliveryResult {
+    /// Whether the row goes back to waiting (so its schedule has not moved on).
+    public var isRetry: Bool {
+        if case .retry = self { return true }
+        return false
+    }
+}
+
+/// What a digest says, read from the store at send time.
+public struct DigestContent: Sendable, Equatable {
+    /// Open tasks due today (local), by time.
+    public var dueToday: [TaskItem]
+    /// Open tasks past due, oldest first.
+    public var overdue: [TaskItem]
+    /// For nudges: overdue tasks not nudged yet.
+    public var newlyOverdue: [TaskItem]
+    /// Tasks completed in the last 7 days, and how many of them by their due time.
+    public var completedThisWeek: Int
+    public var completedOnTime: Int
+    /// Days in a row, ending today or yesterday, with at least one completion.
+    public var streakDays: Int
+    /// Motivation lines sent in the last 30 days (not to repeat).
+    public var recentMotivationLines: Set<Int>
+
+    public init(
+        dueToday: [TaskItem] = [], overdue: [TaskItem] = [], newlyOverdue: [TaskItem] = [], completedThisWeek: Int = 0,
+        completedOnTime: Int = 0, streakDays: Int = 0, recentMotivationLines: Set<Int> = []
+    ) {
+        self.dueToday = dueToday
+        self.overdue = overdue
+        self.newlyOverdue = newlyOverdue
+        self.completedThisWeek = completedThisWeek
+        self.completedOnTime = completedOnTime
+        self.streakDays = streakDays
+        self.recentMotivationLines = recentMotivationLines
+    }
 }
 
 /// One line of a person's conversation, for the simulator and the deliveries log.

@@ -40,6 +40,9 @@ public protocol TaskStore: Sendable {
     /// opt-out or a completed task that arrived after the claim still stops the send.
     func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery?
 
+    /// What a person's digest says now (tasks due today, overdue, week's progress, recent lines).
+    func digestContent(userID: UserID, now: Date) async throws -> DigestContent
+
     /// Records what happened to a claimed delivery.
     func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws
 

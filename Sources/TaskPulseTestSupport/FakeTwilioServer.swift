@@ -24,11 +24,14 @@ public final class FakeTwilioServer: Sendable {
         public var status: Int
         public var code: Int?
         public var retryAfter: String?
+        /// Only messages whose body contains this get the scripted answer (others pass).
+        public var bodyContaining: String?
 
-        public init(status: Int, code: Int? = nil, retryAfter: String? = nil) {
+        public init(status: Int, code: Int? = nil, retryAfter: String? = nil, bodyContaining: String? = nil) {
             self.status = status
             self.code = code
             self.retryAfter = retryAfter
+            self.bodyContaining = bodyContaining
         }
     }
 
@@ -69,9 +72,12 @@ public final class FakeTwilioServer: Sendable {
         let buffer = try await request.collectBody(upTo: 1 << 20)
         let fields = Dictionary(
             FormEncoding.decode(String(buffer: buffer)) ?? [], uniquingKeysWith: { first, _ in first })
+        let body = fields["Body"] ?? ""
         let scripted = state.withLock { state -> ScriptedResponse? in
             state.attempts += 1
-            return state.script.isEmpty ? nil : state.script.removeFirst()
+            guard let next = state.script.first else { return nil }
+            if let needle = next.bodyContaining, !body.contains(needle) { return nil }
+            return state.script.removeFirst()
         }
         if let scripted {
             let body =

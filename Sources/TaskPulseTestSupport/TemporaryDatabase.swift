@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TaskPulseDomain
 import TaskPulseStorage
 import TaskPulseTiming
 
@@ -29,5 +30,12 @@ public struct TemporaryDatabase: Sendable {
         let database = try TemporaryDatabase()
         defer { database.remove() }
         return try await body(database)
+    }
+}
+
+extension TaskStore {
+    /// A person's reminder rows only (digests are left out), oldest first.
+    public func reminderDeliveries(userID: UserID) async throws -> [Delivery] {
+        try await deliveries(userID: userID).filter { $0.kind == .reminder }
     }
 }

@@ -32,6 +32,14 @@ public struct OccurrenceCalculator: OccurrenceCalculating {
         ZonedTime.local(instant, in: zone(timeZoneID)).date.dayNumber
     }
 
+    public func localMinuteOfDay(of instant: Date, in timeZoneID: String) -> Int {
+        ZonedTime.local(instant, in: zone(timeZoneID)).time.minuteOfDay
+    }
+
+    public func startOfLocalDay(_ dayNumber: Int, in timeZoneID: String) -> Date {
+        ZonedTime.instant(LocalDateTime(date: LocalDate(dayNumber: dayNumber), time: .midnight), in: zone(timeZoneID))
+    }
+
     public func sameWallTime(as instant: Date, from oldZone: String, to newZone: String) -> Date {
         let wall = ZonedTime.local(instant, in: zone(oldZone))
         let seconds = instant.timeIntervalSince1970.truncatingRemainder(dividingBy: 60)

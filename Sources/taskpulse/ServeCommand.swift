@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import TaskPulseMessaging
 import TaskPulseServer
 import TaskPulseStorage
+import TaskPulseTiming
 
 /// Reads the configuration or exits with status 2 and one line naming the bad variable (DESIGN §7).
 func loadConfiguration() throws -> TaskPulseConfiguration {
@@ -35,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
         let dependencies: Dependencies
         do {
             dependencies = try Dependencies.live(configuration, logger: logger)
+        } catch let error as MotivationCatalog.LoadError {
+            FileHandle.standardError.write(Data("taskpulse: TASKPULSE_PROMPTS_DIR: \(error)\n".utf8))
+            throw ExitCode(2)
         } catch {
             FileHandle.standardError.write(Data("taskpulse: TASKPULSE_DATABASE_URL: \(error)\n".utf8))
             throw ExitCode(2)
@@ -66,8 +71,8 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try loadConfiguration()
         let logger = makeLogger(configuration)
-        let dependencies = try Dependencies.live(configuration, logger: logger)
-        try await dependencies.store.migrate()
+        let store = try SQLiteTaskStore(path: configuration.databasePath, calculator: OccurrenceCalculator(), logger: logger)
+        try await store.migrate()
         logger.notice("database is up to date", metadata: ["tp.database": "\(configuration.databasePath)"])
     }
 }

@@ -40,7 +40,8 @@ struct Harness {
             accountSID: "ACtest0000000000000000000000000000", authToken: Harness.authToken,
             sender: .number("+15550000000"),
             apiBase: twilio.baseURL, timeout: .seconds(5), logger: logger)
-        dependencies = Dependencies(store: store, sms: transport, clock: self.clock, logger: logger)
+        dependencies = Dependencies(
+            store: store, sms: transport, clock: self.clock, logger: logger, motivation: try Prompts.motivation())
         parts = buildParts(configuration, dependencies)
         application = Application(router: buildRouter(configuration, dependencies, parts: parts), logger: logger)
     }

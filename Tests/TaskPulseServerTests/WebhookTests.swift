@@ -72,7 +72,7 @@ struct WebhookTests {
             }
             let user = try #require(try await harness.store.user(phone: Phone("+15555550100")!))
             #expect(try await harness.store.tasks(userID: user.id, status: nil).count == 1)
-            #expect(try await harness.store.deliveries(userID: user.id).count == 1)
+            #expect(try await harness.store.reminderDeliveries(userID: user.id).count == 1)
         }
     }
 

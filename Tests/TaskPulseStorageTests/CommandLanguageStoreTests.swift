@@ -82,6 +82,7 @@ struct CommandLanguageStoreTests {
             var clock = at("2026-11-24T07:00")
             for _ in 0..<2 {
                 let claimed = try await fixture.store.claimDueDeliveries(now: clock, limit: 5, leaseUntil: clock.addingTimeInterval(60))
+                    .filter { $0.delivery.kind == .reminder }
                 #expect(claimed.count == 1)
                 try await fixture.store.recordDeliveryResult(.sent(providerMessageID: "SM", body: "b"), deliveryID: claimed[0].delivery.id, now: clock)
                 clock = clock.addingTimeInterval(86_400)
@@ -100,6 +101,7 @@ struct CommandLanguageStoreTests {
             #expect(try await fixture.apply(.complete(.lastReminded)) == .noReminderContext)
             let sendTime = at("2026-11-23T12:00")
             let claimed = try await fixture.store.claimDueDeliveries(now: sendTime, limit: 5, leaseUntil: sendTime.addingTimeInterval(60))
+                .filter { $0.delivery.kind == .reminder }
             for delivery in claimed {
                 try await fixture.store.recordDeliveryResult(.sent(providerMessageID: "SM", body: "b"), deliveryID: delivery.delivery.id, now: sendTime)
             }
@@ -147,12 +149,12 @@ struct CommandLanguageStoreTests {
         try await withFixture { fixture in
             try await fixture.apply(.addTask(TaskDraft(title: "call mom", dueAt: at("2026-11-24T09:00"), remindAt: at("2026-11-24T09:00"), timeZoneID: CommandLanguageStoreTests.zone)))
             try await fixture.apply(.move(.numbers([1]), dueAt: at("2026-11-27T15:00"), remindAt: at("2026-11-27T15:00")))
-            let deliveries = try await fixture.store.deliveries(userID: fixture.user.id)
+            let deliveries = try await fixture.store.reminderDeliveries(userID: fixture.user.id)
             #expect(deliveries.map(\.status) == [.canceled, .pending])
             #expect(local(deliveries.last?.dueAt) == "2026-11-27T15:00")
             try await fixture.apply(.undo)
             #expect(try await fixture.open().map { local($0.dueAt) } == ["2026-11-24T09:00"])
-            #expect(try await fixture.store.deliveries(userID: fixture.user.id).filter { $0.status == .pending }.map { local($0.dueAt) } == ["2026-11-24T09:00"])
+            #expect(try await fixture.store.reminderDeliveries(userID: fixture.user.id).filter { $0.status == .pending }.map { local($0.dueAt) } == ["2026-11-24T09:00"])
             guard case .renamed(let renamed) = try await fixture.apply(.rename(number: 1, title: "call Mom ❤️")) else {
                 Issue.record("expected renamed"); return
             }
@@ -174,7 +176,7 @@ struct CommandLanguageStoreTests {
             #expect(moved == 1)
             let task = try #require(try await fixture.open().first)
             #expect(ZonedTime.local(task.dueAt!, in: TimeZone(identifier: "America/Chicago")!).description == "2026-11-24T09:00")
-            let pending = try await fixture.store.deliveries(userID: fixture.user.id).filter { $0.status == .pending }
+            let pending = try await fixture.store.reminderDeliveries(userID: fixture.user.id).filter { $0.status == .pending }
             #expect(pending.map(\.dueAt) == [task.dueAt!])
         }
     }

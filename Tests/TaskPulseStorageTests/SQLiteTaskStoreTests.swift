@@ -47,7 +47,7 @@ struct SQLiteTaskStoreTests {
             }
             #expect(bobTask.number == 1)
             #expect(try await store.tasks(userID: alice.id, status: .open).map(\.number) == [1, 2])
-            let deliveries = try await store.deliveries(userID: alice.id)
+            let deliveries = try await store.reminderDeliveries(userID: alice.id)
             #expect(deliveries.count == 1)
             #expect(deliveries.first?.status == .pending)
             #expect(deliveries.first?.dueAt == now.addingTimeInterval(3600))
@@ -102,11 +102,11 @@ struct SQLiteTaskStoreTests {
             }
             #expect(completed.map(\.title) == ["a"])
             #expect(missing == [7])
-            #expect(try await store.deliveries(userID: user.id).map(\.status) == [.canceled, .pending])
+            #expect(try await store.reminderDeliveries(userID: user.id).map(\.status) == [.canceled, .pending])
             let undo = try await apply(store, user, .undo)
             #expect(undo == .undone("reopened #1 a"))
             #expect(try await store.tasks(userID: user.id, status: .open).map(\.title) == ["a", "b"])
-            #expect(try await store.deliveries(userID: user.id).filter { $0.status == .pending }.count == 2)
+            #expect(try await store.reminderDeliveries(userID: user.id).filter { $0.status == .pending }.count == 2)
             #expect(try await apply(store, user, .undo) == .nothingToUndo)
             try await apply(store, user, .delete(.numbers([2]), scope: nil))
             #expect(try await store.tasks(userID: user.id, status: .open).map(\.title) == ["a"])
@@ -161,7 +161,7 @@ struct SQLiteTaskStoreTests {
             #expect(reclaimed.first?.delivery.attempts == 2)
             try await store.recordDeliveryResult(
                 .sent(providerMessageID: "SM9", body: "hi"), deliveryID: reclaimed[0].delivery.id, now: afterLease)
-            let sent = try await store.deliveries(userID: user.id).first
+            let sent = try await store.reminderDeliveries(userID: user.id).first
             #expect(sent?.status == .sent)
             #expect(sent?.providerMessageID == "SM9")
         }
@@ -179,7 +179,7 @@ struct SQLiteTaskStoreTests {
                 .recipientOptedOut(errorCode: "21610", message: "unsubscribed"), deliveryID: claimed[0].delivery.id,
                 now: now)
             #expect(try await store.user(phone: phone)?.isOptedOut == true)
-            #expect(try await store.deliveries(userID: user.id).first?.errorCode == "21610")
+            #expect(try await store.reminderDeliveries(userID: user.id).first?.errorCode == "21610")
         }
     }
 

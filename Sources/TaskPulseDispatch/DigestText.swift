@@ -1,0 +1,67 @@
+import Foundation
+import TaskPulseDomain
+import TaskPulseMessaging
+import TaskPulseStorage
+import TaskPulseTiming
+
+/// The words of the scheduled digests, rendered at send time from the store's current content.
+/// `nil` means there is nothing worth saying, and nothing is sent (issue 5).
+struct DigestText {
+    let programName: String
+    let zone: TimeZone
+    let now: Date
+    /// The most tasks a digest names before it says how many more there are (keeps it to two segments).
+    static let maximumItems = 5
+
+    private func time(_ instant: Date) -> String {
+        let local = ZonedTime.local(instant, in: zone).time
+        let hour = local.hour % 12 == 0 ? 12 : local.hour % 12
+        return "\(hour):\(local.minute < 10 ? "0" : "")\(local.minute) \(local.hour < 12 ? "AM" : "PM")"
+    }
+
+    private func day(_ instant: Date) -> String {
+        let local = ZonedTime.local(instant, in: zone).date
+        let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][local.isoWeekday - 1]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][local.month - 1]
+        return "\(weekday) \(month) \(local.day)"
+    }
+
+    private func items(_ tasks: [TaskItem], describe: (TaskItem) -> String) -> String {
+        var parts = tasks.prefix(DigestText.maximumItems).map { "#\($0.number) \($0.title) (\(describe($0)))" }
+        if tasks.count > DigestText.maximumItems { parts.append("+\(tasks.count - DigestText.maximumItems) more") }
+        return parts.joined(separator: "; ")
+    }
+
+    func agenda(_ content: DigestContent) -> String? {
+        guard !content.dueToday.isEmpty || !content.overdue.isEmpty else { return nil }
+        var text = "\(programName) agenda for \(day(now))."
+        if !content.dueToday.isEmpty { text += " Today: " + items(content.dueToday) { time($0.dueAt ?? now) } + "." }
+        if !content.overdue.isEmpty { text += " Overdue: " + items(content.overdue) { "was " + day($0.dueAt ?? now) } + "." }
+        return text + " Reply DONE n when finished."
+    }
+
+    func nudge(_ content: DigestContent) -> String? {
+        guard !content.newlyOverdue.isEmpty else { return nil }
+        let list = items(content.newlyOverdue) { "due \(day($0.dueAt ?? now)) \(time($0.dueAt ?? now))" }
+        return "\(programName): now overdue: \(list). Reply DONE n, or MOVE n <when>."
+    }
+
+    func weekly(_ content: DigestContent) -> String? {
+        guard content.completedThisWeek > 0 || !content.overdue.isEmpty else { return nil }
+        var text = "\(programName) week: \(content.completedThisWeek) done"
+        if content.completedThisWeek > 0 {
+            let rate = Int((Double(content.completedOnTime) / Double(content.completedThisWeek) * 100).rounded())
+            text += " (\(rate)% on time)"
+        }
+        if content.streakDays > 1 { text += ", \(content.streakDays)-day streak" }
+        text += "."
+        if !content.overdue.isEmpty { text += " Overdue: " + items(content.overdue) { "was " + day($0.dueAt ?? now) } + "." }
+        return text + " WEEKLY OFF to stop these."
+    }
+
+    func motivation(_ content: DigestContent, catalog: MotivationCatalog, random: Double) -> (String, Int)? {
+        let facts = MotivationCatalog.Facts(streakDays: content.streakDays, completedThisWeek: content.completedThisWeek)
+        guard let line = catalog.pick(facts: facts, recent: content.recentMotivationLines, random: random) else { return nil }
+        return ("\(programName): " + catalog.render(line, facts: facts), line)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import TaskPulseDomain
+
+/// Each person's digests are outbox rows whose due time is the next run of their schedule (DESIGN §4):
+/// one indexed query finds what is due for everyone, and each run writes the next in the same
+/// transaction. Times are the person's local times, held back past quiet hours (DESIGN §3).
+struct SQLiteDigestScheduler {
+    let db: Database
+    let now: Date
+    let calculator: any OccurrenceCalculating
+
+    /// How long after a task's due time it counts as overdue for a nudge.
+    static let nudgeGrace: TimeInterval = 3600
+    /// The weekly report's local time: Sunday 20:00.
+    static let weeklyMinutes = 20 * 60
+
+    /// Makes sure every enabled digest of the person has its next run in the outbox.
+    func ensureScheduled(_ user: User) throws {
+        let pending = Set(
+            try String.fetchAll(
+                db, sql: "SELECT kind FROM deliveries WHERE user_id = ? AND status IN ('pending', 'sending') AND kind != 'reminder'",
+                arguments: [user.id.rawValue]))
+        for kind in [DeliveryKind.agenda, .motivation, .weekly] where !pending.contains(kind.rawValue) {
+            try schedule(kind, for: user, after: now)
+        }
+        if !pending.contains(DeliveryKind.nudge.rawValue) { try scheduleNudge(for: user) }
+    }
+
+    /// Replaces the pending run of `kind` (after a settings change).
+    func reschedule(_ kinds: [DeliveryKind], for user: User) throws {
+        for kind in kinds {
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET status = 'canceled', error_message = 'rescheduled', updated_at = ?
+                    WHERE user_id = ? AND kind = ? AND status = 'pending'
+                    """,
+                arguments: [now.storageValue, user.id.rawValue, kind.rawValue])
+            if kind == .nudge { try scheduleNudge(for: user) } else { try schedule(kind, for: user, after: now) }
+        }
+    }
+
+    /// Writes the next run of a daily or weekly digest after `instant`, if the person has it on.
+    func schedule(_ kind: DeliveryKind, for user: User, after instant: Date) throws {
+        let settings = user.settings
+        let rule: Recurrence
+        let minutes: Int
+        switch kind {
+        case .agenda:
+            guard settings.morningEnabled else { return }
+            (rule, minutes) = (Recurrence(frequency: .daily), settings.morningMinutes)
+        case .motivation:
+            guard settings.motivationEnabled else { return }
+            (rule, minutes) = (Recurrence(frequency: .daily), settings.eveningMinutes)
+        case .weekly:
+            guard settings.weeklyEnabled else { return }
+            rule = Recurrence(frequency: .weekly, byWeekday: [Recurrence.WeekdayRule(weekday: 7)])
+            minutes = SQLiteDigestScheduler.weeklyMinutes
+        case .nudge:
+            return try scheduleNudge(for: user)
+        case .reminder:
+            return
+        }
+        let anchor = calculator.localDayNumber(of: instant, in: user.timeZoneID)
+        guard let next = calculator.nextOccurrence(
+            of: rule, atMinutes: minutes, in: user.timeZoneID, anchorDay: anchor, after: instant)
+        else { return }
+        try insert(kind, for: user, scheduledFor: next)
+    }
+
+    /// The next nudge: when the earliest not-yet-nudged task is an hour overdue (or now, if one already is).
+    func scheduleNudge(for user: User) throws {
+        guard let earliest = try Double.fetchOne(
+            db,
+            sql: """
+                SELECT MIN(due_at) FROM tasks
+                WHERE user_id = ? AND status = 'open' AND due_at IS NOT NULL AND nudged_at IS NULL
+                """,
+            arguments: [user.id.rawValue])
+        else { return }
+        let at = max(Date(storageValue: earliest).addingTimeInterval(SQLiteDigestScheduler.nudgeGrace), now)
+        try insert(.nudge, for: user, scheduledFor: at)
+    }
+
+    /// Keeps the pending nudge no later than the earliest task that could become overdue.
+    func refreshNudge(for user: User) throws {
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET status = 'canceled', error_message = 'rescheduled', updated_at = ?
+                WHERE user_id = ? AND kind = 'nudge' AND status = 'pending'
+                """,
+            arguments: [now.storageValue, user.id.rawValue])
+        try scheduleNudge(for: user)
+    }
+
+    private func insert(_ kind: DeliveryKind, for user: User, scheduledFor: Date) throws {
+        let dueAt = heldPastQuietHours(scheduledFor, user: user)
+        try db.execute(
+            sql: """
+                INSERT INTO deliveries (user_id, kind, due_at, scheduled_for, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', ?, ?)
+                """,
+            arguments: [
+                user.id.rawValue, kind.rawValue, dueAt.storageValue, scheduledFor.storageValue, now.storageValue,
+                now.storageValue,
+            ])
+    }
+
+    /// The instant itself, or the end of the person's quiet hours when it falls inside them.
+    func heldPastQuietHours(_ instant: Date, user: User) -> Date {
+        guard let start = user.settings.quietStartMinutes, let end = user.settings.quietEndMinutes, start != end else {
+            return instant
+        }
+        let day = calculator.localDayNumber(of: instant, in: user.timeZoneID)
+        let minute = calculator.localMinuteOfDay(of: instant, in: user.timeZoneID)
+        let inside = start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
+        guard inside else { return instant }
+        return calculator.nextOccurrence(
+            of: Recurrence(frequency: .daily), atMinutes: end, in: user.timeZoneID, anchorDay: day - 1, after: instant)
+            ?? instant
+    }
+}
