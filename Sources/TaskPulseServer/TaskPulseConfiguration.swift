@@ -141,12 +141,29 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
         }
         helpContact = value("TASKPULSE_HELP_CONTACT") ?? publicURL ?? "http://localhost:\(port)"
         programName = value("TASKPULSE_PROGRAM_NAME") ?? "TaskPulse"
-        promptsDirectory = value("TASKPULSE_PROMPTS_DIR") ?? "prompts"
+        promptsDirectory = value("TASKPULSE_PROMPTS_DIR") ?? TaskPulseConfiguration.defaultPromptsDirectory()
         logLevel = value("TASKPULSE_LOG_LEVEL") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(
                 variable: "TASKPULSE_LOG_LEVEL", problem: "expected trace|debug|info|notice|warning|error|critical")
         }
+    }
+
+    /// `prompts/` in the working directory, else the nearest `prompts/` above the executable (a
+    /// checkout's `.build/.../taskpulse` finds the repository's), so the service starts from any folder.
+    static func defaultPromptsDirectory() -> String {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: "prompts/motivation.txt") { return "prompts" }
+        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = folder.appendingPathComponent("prompts")
+            if fileManager.fileExists(atPath: candidate.appendingPathComponent("motivation.txt").path) {
+                return candidate.path
+            }
+            folder = folder.deletingLastPathComponent()
+        }
+        return "prompts"
     }
 
     static func isHTTPURL(_ text: String) -> Bool {
