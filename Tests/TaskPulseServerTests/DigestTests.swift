@@ -156,6 +156,7 @@ struct DigestTests {
     func catalog() throws {
         let catalog = try Prompts.motivation()
         #expect(catalog.lines.count >= 60)
+        #expect(throws: MotivationCatalog.LoadError.self) { try MotivationCatalog.load(directory: "/nonexistent/prompts") }
         #expect(throws: MotivationCatalog.LoadError.self) {
             try MotivationCatalog(lines: ["Too few"]).check(programName: "TaskPulse")
         }
