@@ -72,7 +72,7 @@ public enum DigestSetting: Sendable, Equatable {
 /// A command word, for errors that say what was attempted.
 public enum CommandName: String, Sendable, Equatable {
     case add, list, done, undo, delete, help, stop, start, unknown, snooze, move, rename, agenda, skip
-    case timezone, quiet, digest, email, link, assign, students, progress, unlink
+    case timezone, quiet, digest, email, link, assign, students, progress, unlink, status
 }
 
 /// Why a text that named a command could not be carried out.
@@ -116,6 +116,8 @@ public enum Command: Sendable, Equatable {
     /// A partner assigns a task to a linked student by name.
     case assign(name: String, AddRequest)
     case students
+    /// `status`: what was sent lately and what happened to it.
+    case status
     case progress(name: String?)
     case unlink(name: String?)
     /// `help` / `HELP` / `INFO`; `topic` for `help snooze`.
@@ -154,6 +156,7 @@ public enum Command: Sendable, Equatable {
         case .link: "link"
         case .assign: "assign"
         case .students: "students"
+        case .status: "status"
         case .progress: "progress"
         case .unlink: "unlink"
         case .help: "help"

@@ -88,6 +88,8 @@ public struct CommandParser: Sendable {
             return parseAssign(rest, context: context)
         case "students":
             if rest.isEmpty { return .students }
+        case "status":
+            if rest.isEmpty { return .status }
         case "progress":
             return .progress(name: rest.isEmpty ? nil : Token.join(rest))
         case "unlink":

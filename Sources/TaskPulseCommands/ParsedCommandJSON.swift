@@ -137,7 +137,7 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
             hint = suggestion
         case .help(let topic):
             query = topic
-        case .undo, .stop, .start, .agenda, .students:
+        case .undo, .stop, .start, .agenda, .students, .status:
             break
         }
     }

@@ -40,7 +40,8 @@ public struct Dependencies: Sendable {
                 }
             sms = TwilioSMSTransport(
                 accountSID: twilio.accountSID, authToken: twilio.authToken, sender: sender,
-                apiBase: configuration.twilioAPIBase, logger: logger)
+                apiBase: configuration.twilioAPIBase,
+                statusCallbackURL: configuration.publicURL.map { $0 + "/twilio/status" }, logger: logger)
         } else {
             sms = DevOutboxSMSTransport()
         }
@@ -94,7 +95,8 @@ public func buildRouter(
         return Response(status: .seeOther, headers: [.location: target])
     }
     TwilioWebhookController(
-        handler: parts.handler, signature: TwilioSignature(authToken: configuration.webhookAuthToken),
+        handler: parts.handler, store: dependencies.store, clock: dependencies.clock,
+        signature: TwilioSignature(authToken: configuration.webhookAuthToken),
         publicURL: configuration.publicURL
     ).addRoutes(to: router)
     if configuration.isDevMode {

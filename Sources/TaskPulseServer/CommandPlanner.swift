@@ -106,6 +106,8 @@ struct CommandPlanner {
                 return fixed(formatter.notAnOptOut)
             }
             return fixed(formatter.notUnderstood(hint: hint))
+        case .status:
+            return plan(.recentDeliveries)
         case .email, .link, .assign, .students, .progress, .unlink:
             return fixed(formatter.notYetAvailable(command.name))
         case .stop, .start, .help:

@@ -54,6 +54,19 @@ struct OutcomeReplies {
             return list(page, total: total, offset: offset, view: view)
         case .settingsChanged(let user, let moved):
             return settings(user, moved: moved)
+        case .recentDeliveries(let deliveries):
+            guard !deliveries.isEmpty else { return "Nothing has been sent to you yet." }
+            let lines = deliveries.map { delivery -> String in
+                let body = delivery.body ?? delivery.kind.rawValue
+                let what = body.count > 40 ? body.prefix(40).trimmingWhitespace() + "..." : Substring(body)
+                let when = (delivery.sentAt ?? delivery.dueAt)
+                var state = delivery.status.rawValue
+                if let code = delivery.errorCode, delivery.status != .sent, delivery.status != .delivered {
+                    state += " (\(code))"
+                }
+                return "\(formatter.day(when)) \(formatter.clock(ZonedTime.local(when, in: formatter.zone).time)): \(what) \(state)"
+            }
+            return (["Lately:"] + lines).joined(separator: "\n")
         case .noPendingQuestion:
             return "There's no question waiting for an answer. Text LIST to see your tasks."
         case .optedOut, .optedIn, .recorded:

@@ -6,9 +6,12 @@ import TaskPulseDomain
 import TaskPulseMessaging
 import TaskPulseStorage
 
-/// `POST /twilio/sms`: signed inbound texts in, TwiML out (DESIGN §6, twilio.md §1-3).
+/// `POST /twilio/sms`: signed inbound texts in, TwiML out; `POST /twilio/status`: delivery status
+/// callbacks (DESIGN §6, twilio.md §1-5).
 struct TwilioWebhookController: Sendable {
     let handler: InboundMessageHandler
+    let store: any TaskStore
+    let clock: any WallClock
     let signature: TwilioSignature
     /// The configured public base URL; without one the URL is rebuilt from the Host header (dev mode).
     let publicURL: String?
@@ -17,29 +20,14 @@ struct TwilioWebhookController: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/twilio/sms") { request, context in try await receive(request, context: context) }
+        router.post("/twilio/status") { request, context in try await status(request, context: context) }
     }
 
     func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: TwilioWebhookController.maximumBodySize)
-        } catch {
-            return APIError.response(
-                status: .contentTooLarge, code: "body_too_large", message: "the form body is too large", field: nil)
-        }
-        guard let fields = FormEncoding.decode(String(buffer: buffer)) else {
-            return APIError.response(
-                status: .badRequest, code: "malformed_form", message: "the form body is not valid form encoding",
-                field: nil)
-        }
-        let url = webhookURL(for: request)
-        guard let provided = request.headers[.init("X-Twilio-Signature")!],
-            signature.isValid(signature: provided, url: url, fields: fields)
-        else {
-            context.logger.notice("webhook signature refused", metadata: ["http.url": "\(url)"])
-            return APIError.response(
-                status: .forbidden, code: "bad_signature", message: "missing or invalid X-Twilio-Signature", field: nil)
+        let fields: [(String, String)]
+        switch try await verifiedFields(request, context: context) {
+        case .success(let verified): fields = verified
+        case .failure(let refusal): return refusal.response
         }
         let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
         for name in ["MessageSid", "From", "Body"] where values[name] == nil {
@@ -69,6 +57,64 @@ struct TwilioWebhookController: Sendable {
             response.headers[.retryAfter] = "5"
             return response
         }
+    }
+
+    /// `POST /twilio/status`: delivery status callbacks, signed like inbound texts (twilio.md §5).
+    func status(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let fields: [(String, String)]
+        switch try await verifiedFields(request, context: context) {
+        case .success(let verified): fields = verified
+        case .failure(let refusal): return refusal.response
+        }
+        let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+        guard let sid = values["MessageSid"], !sid.isEmpty else {
+            return APIError.response(status: .badRequest, code: "missing_field", message: "MessageSid is required", field: "MessageSid")
+        }
+        guard let statusText = values["MessageStatus"], let status = ProviderStatus(twilio: statusText) else {
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "MessageStatus is missing or unknown", field: "MessageStatus")
+        }
+        do {
+            let known = try await store.recordProviderStatus(
+                providerMessageID: sid, status: status, errorCode: values["ErrorCode"].flatMap { $0.isEmpty ? nil : $0 },
+                now: clock.now())
+            if !known { context.logger.notice("status for an unknown message", metadata: ["twilio.message_sid": "\(sid)"]) }
+            return Response(status: .noContent)
+        } catch let error as StoreError {
+            context.logger.error("store unavailable for status callback", metadata: ["error": "\(error)"])
+            var response = APIError.response(status: .serviceUnavailable, code: "store_unavailable", message: "try again shortly", field: nil)
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+    }
+
+    struct Refusal: Error {
+        var response: Response
+    }
+
+    /// The form fields of a request whose Twilio signature checks out, or the response refusing it.
+    func verifiedFields(_ request: Request, context: BasicRequestContext) async throws -> Result<[(String, String)], Refusal> {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: TwilioWebhookController.maximumBodySize)
+        } catch {
+            return .failure(Refusal(response: APIError.response(
+                status: .contentTooLarge, code: "body_too_large", message: "the form body is too large", field: nil)))
+        }
+        guard let fields = FormEncoding.decode(String(buffer: buffer)) else {
+            return .failure(Refusal(response: APIError.response(
+                status: .badRequest, code: "malformed_form", message: "the form body is not valid form encoding", field: nil)))
+        }
+        let url = webhookURL(for: request)
+        guard let provided = request.headers[.init("X-Twilio-Signature")!],
+            signature.isValid(signature: provided, url: url, fields: fields)
+        else {
+            context.logger.notice("webhook signature refused", metadata: ["http.url": "\(url)"])
+            return .failure(Refusal(response: APIError.response(
+                status: .forbidden, code: "bad_signature", message: "missing or invalid X-Twilio-Signature", field: nil)))
+        }
+        return .success(fields)
     }
 
     /// The URL Twilio signed: the public base URL plus the path and query as received.

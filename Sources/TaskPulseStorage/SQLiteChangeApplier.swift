@@ -84,6 +84,17 @@ struct SQLiteChangeApplier {
             return try listMore()
         case .settings(let settingsChange):
             return try applySettings(settingsChange)
+        case .recentDeliveries:
+            return .recentDeliveries(
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(SQLiteRows.deliveryColumns) FROM deliveries
+                        WHERE user_id = ? AND status IN ('sent', 'delivered', 'failed', 'dead', 'suppressed')
+                        ORDER BY updated_at DESC LIMIT 5
+                        """,
+                    arguments: [userID.rawValue]
+                ).map(SQLiteRows.delivery))
         case .optOut(let wording):
             let already = try SQLiteRows.fetchUser(db, id: userID)?.isOptedOut ?? false
             if !already {

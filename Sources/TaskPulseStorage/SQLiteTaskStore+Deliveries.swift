@@ -218,3 +218,43 @@ extension SQLiteTaskStore {
         }
     }
 }
+
+extension SQLiteTaskStore {
+    public func recordProviderStatus(
+        providerMessageID: String, status: ProviderStatus, errorCode: String?, now: Date
+    ) async throws -> Bool {
+        try await write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT id, user_id, status FROM deliveries WHERE provider_message_id = ?",
+                arguments: [providerMessageID])
+            else { return false }
+            let id: Int64 = row["id"]
+            let current: String = row["status"]
+            // Callbacks arrive out of order: only a message still marked sent can move on (twilio.md §5).
+            guard current == DeliveryStatus.sent.rawValue else { return true }
+            switch status {
+            case .inFlight:
+                return true
+            case .delivered:
+                try db.execute(
+                    sql: "UPDATE deliveries SET status = 'delivered', updated_at = ? WHERE id = ?",
+                    arguments: [now.storageValue, id])
+            case .failed:
+                try db.execute(
+                    sql: "UPDATE deliveries SET status = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                    arguments: [errorCode, "carrier reported undelivered", now.storageValue, id])
+                let userID: Int64 = row["user_id"]
+                if errorCode == "21610" {
+                    try db.execute(
+                        sql: "UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
+                        arguments: [now.storageValue, userID])
+                } else if let code = errorCode, ["21211", "21614", "30005", "30006"].contains(code) {
+                    try db.execute(
+                        sql: "UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?) WHERE id = ?",
+                        arguments: [now.storageValue, userID])
+                }
+            }
+            return true
+        }
+    }
+}

@@ -71,6 +71,8 @@ public enum TaskChange: Sendable, Equatable {
     /// The next page of the last list.
     case listMore
     case settings(SettingsChange)
+    /// Read what was sent to the person lately.
+    case recentDeliveries
     /// The person opted out (STOP); `wording` is kept as the consent record.
     case optOut(wording: String)
     /// The person opted back in (START).
@@ -84,7 +86,7 @@ extension TaskChange {
     var touchesTasks: Bool {
         switch self {
         case .addTask, .complete, .delete, .snooze, .move, .skip, .choose, .undo: true
-        case .rename, .list, .listMore, .settings, .optOut, .optIn, .none: false
+        case .rename, .list, .listMore, .settings, .recentDeliveries, .optOut, .optIn, .none: false
         }
     }
 }
@@ -114,6 +116,8 @@ public enum ChangeOutcome: Sendable, Equatable {
     case listed(page: [TaskItem], total: Int, offset: Int, view: String)
     case settingsChanged(User, movedTasks: Int)
     case noPendingQuestion
+    /// The latest sent (or failed) messages, newest first.
+    case recentDeliveries([Delivery])
     case optedOut(wasAlreadyOptedOut: Bool)
     case optedIn(wasOptedOut: Bool)
     case recorded

@@ -1,6 +1,24 @@
 import Foundation
 import TaskPulseDomain
 
+/// A provider's report on a sent message (twilio.md §5), reduced to what changes a delivery.
+public enum ProviderStatus: Sendable, Equatable {
+    /// Still on its way (queued, sending, sent, accepted, scheduled).
+    case inFlight
+    case delivered
+    /// Undelivered or failed, with the provider's error code.
+    case failed
+
+    public init?(twilio status: String) {
+        switch status.lowercased() {
+        case "queued", "sending", "sent", "accepted", "scheduled": self = .inFlight
+        case "delivered", "read": self = .delivered
+        case "undelivered", "failed", "canceled": self = .failed
+        default: return nil
+        }
+    }
+}
+
 /// The storage edge (DESIGN §1, §4, §5). Every mutating method is one transaction.
 ///
 /// Implementations: ``SQLiteTaskStore`` (embedded default). Errors other than ``StoreError`` are
@@ -45,6 +63,13 @@ public protocol TaskStore: Sendable {
 
     /// Records what happened to a claimed delivery.
     func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws
+
+    /// Applies a provider status callback (Twilio `MessageStatus`) to the delivery with that provider id.
+    /// A status never moves backwards: `delivered` or `failed` stay, whatever arrives later.
+    /// - Returns: whether a delivery with that id exists.
+    func recordProviderStatus(
+        providerMessageID: String, status: ProviderStatus, errorCode: String?, now: Date
+    ) async throws -> Bool
 
     /// The earliest due time among deliveries waiting to be sent, if any.
     func nextPendingDeliveryDue() async throws -> Date?

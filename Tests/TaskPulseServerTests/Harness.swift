@@ -56,9 +56,10 @@ struct Harness {
     }
 
     /// A form body and its Twilio signature for the webhook URL.
-    static func signedForm(_ fields: [(String, String)], token: String = authToken) -> (body: String, signature: String)
-    {
-        let signature = TwilioSignature(authToken: token).compute(url: publicURL + "/twilio/sms", fields: fields)
+    static func signedForm(
+        _ fields: [(String, String)], token: String = authToken, path: String = "/twilio/sms"
+    ) -> (body: String, signature: String) {
+        let signature = TwilioSignature(authToken: token).compute(url: publicURL + path, fields: fields)
         return (FormEncoding.encode(fields), signature)
     }
 

@@ -26,6 +26,7 @@ struct UnavailableStore: TaskStore {
     func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? { throw error }
     func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws { throw error }
     func nextPendingDeliveryDue() async throws -> Date? { throw error }
+    func recordProviderStatus(providerMessageID: String, status: ProviderStatus, errorCode: String?, now: Date) async throws -> Bool { throw error }
     func digestContent(userID: UserID, now: Date) async throws -> DigestContent { throw error }
     func releaseAllClaims(now: Date) async throws -> Int { throw error }
     func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem] { throw error }
