@@ -8,6 +8,7 @@ import TaskPulseTiming
 /// `nil` means there is nothing worth saying, and nothing is sent (issue 5).
 struct DigestText {
     let programName: String
+    let templates: MessageTemplates
     let zone: TimeZone
     let now: Date
     /// The most tasks a digest names before it says how many more there are (keeps it to two segments).
@@ -34,34 +35,38 @@ struct DigestText {
 
     func agenda(_ content: DigestContent) -> String? {
         guard !content.dueToday.isEmpty || !content.overdue.isEmpty else { return nil }
-        var text = "\(programName) agenda for \(day(now))."
-        if !content.dueToday.isEmpty { text += " Today: " + items(content.dueToday) { time($0.dueAt ?? now) } + "." }
-        if !content.overdue.isEmpty { text += " Overdue: " + items(content.overdue) { "was " + day($0.dueAt ?? now) } + "." }
-        return text + " Reply DONE n when finished."
+        return templates.render(
+            "sms/agenda",
+            [
+                "program": programName, "day": day(now), "has_today": !content.dueToday.isEmpty,
+                "today": items(content.dueToday) { time($0.dueAt ?? now) }, "has_overdue": !content.overdue.isEmpty,
+                "overdue": items(content.overdue) { "was " + day($0.dueAt ?? now) },
+            ])
     }
 
     func nudge(_ content: DigestContent) -> String? {
         guard !content.newlyOverdue.isEmpty else { return nil }
         let list = items(content.newlyOverdue) { "due \(day($0.dueAt ?? now)) \(time($0.dueAt ?? now))" }
-        return "\(programName): now overdue: \(list). Reply DONE n, or MOVE n <when>."
+        return templates.render("sms/nudge", ["program": programName, "tasks": list])
     }
 
     func weekly(_ content: DigestContent) -> String? {
         guard content.completedThisWeek > 0 || !content.overdue.isEmpty else { return nil }
-        var text = "\(programName) week: \(content.completedThisWeek) done"
-        if content.completedThisWeek > 0 {
-            let rate = Int((Double(content.completedOnTime) / Double(content.completedThisWeek) * 100).rounded())
-            text += " (\(rate)% on time)"
-        }
-        if content.streakDays > 1 { text += ", \(content.streakDays)-day streak" }
-        text += "."
-        if !content.overdue.isEmpty { text += " Overdue: " + items(content.overdue) { "was " + day($0.dueAt ?? now) } + "." }
-        return text + " WEEKLY OFF to stop these."
+        let rate = content.completedThisWeek == 0
+            ? 0 : Int((Double(content.completedOnTime) / Double(content.completedThisWeek) * 100).rounded())
+        return templates.render(
+            "sms/weekly",
+            [
+                "program": programName, "done": content.completedThisWeek, "has_done": content.completedThisWeek > 0,
+                "on_time_percent": rate, "has_streak": content.streakDays > 1, "streak": content.streakDays,
+                "has_overdue": !content.overdue.isEmpty,
+                "overdue": items(content.overdue) { "was " + day($0.dueAt ?? now) },
+            ])
     }
 
     func motivation(_ content: DigestContent, catalog: MotivationCatalog, random: Double) -> (String, Int)? {
         let facts = MotivationCatalog.Facts(streakDays: content.streakDays, completedThisWeek: content.completedThisWeek)
         guard let line = catalog.pick(facts: facts, recent: content.recentMotivationLines, random: random) else { return nil }
-        return ("\(programName): " + catalog.render(line, facts: facts), line)
+        return (templates.render("sms/motivation", ["program": programName, "line": catalog.render(line, facts: facts)]), line)
     }
 }

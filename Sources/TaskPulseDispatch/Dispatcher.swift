@@ -27,6 +27,8 @@ public struct Dispatcher: Service {
         public var programName = "TaskPulse"
         /// Evening motivation lines (from `prompts/motivation.txt`).
         public var motivation = MotivationCatalog(lines: [])
+        /// The SMS templates (from `prompts/sms/`).
+        public var templates = MessageTemplates.empty
 
         public init() {}
     }
@@ -162,7 +164,8 @@ public struct Dispatcher: Service {
         }
         let now = clock.now()
         let body = ReminderText.render(
-            task: task, dueAt: task.remindAt ?? delivery.dueAt, now: now, programName: settings.programName)
+            task: task, dueAt: task.remindAt ?? delivery.dueAt, now: now, programName: settings.programName,
+            templates: settings.templates)
         return await send(body, to: claimed) { .sent(providerMessageID: $0, body: body) }
     }
 
@@ -180,7 +183,7 @@ public struct Dispatcher: Service {
             return .retry(at: now.addingTimeInterval(settings.pollInterval), errorCode: nil, message: "digest content: \(error)")
         }
         let text = DigestText(
-            programName: settings.programName, zone: TimeZone(identifier: claimed.user.timeZoneID) ?? .gmt, now: now)
+            programName: settings.programName, templates: settings.templates, zone: TimeZone(identifier: claimed.user.timeZoneID) ?? .gmt, now: now)
         var body: String?
         var nudged: [TaskID] = []
         var line: Int?
@@ -208,6 +211,8 @@ public struct Dispatcher: Service {
         _ body: String, to claimed: ClaimedDelivery, accepted: (String) -> DeliveryResult
     ) async -> DeliveryResult {
         let delivery = claimed.delivery
+        // An empty text means a template is missing: an operator problem, never a blank SMS.
+        guard !body.isEmpty else { return .failed(errorCode: nil, message: "the message template rendered empty") }
         switch await transport.send(OutboundSMS(to: claimed.user.phone, body: body)) {
         case .accepted(let sid):
             return accepted(sid)

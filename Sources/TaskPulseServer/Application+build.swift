@@ -17,20 +17,23 @@ public struct Dependencies: Sendable {
     public var logger: Logger
     /// Evening motivation lines, loaded and checked at start.
     public var motivation: MotivationCatalog
+    /// The SMS templates from `prompts/sms/`, loaded and checked at start.
+    public var templates: MessageTemplates
 
     public init(
         store: any TaskStore, sms: any SMSTransport, clock: any WallClock, logger: Logger,
-        motivation: MotivationCatalog = MotivationCatalog(lines: [])
+        motivation: MotivationCatalog = MotivationCatalog(lines: []), templates: MessageTemplates = .empty
     ) {
         self.store = store
         self.sms = sms
         self.clock = clock
         self.logger = logger
         self.motivation = motivation
+        self.templates = templates
     }
 
     /// The production edges for `configuration`: SQLite at its path, Twilio or the dev outbox, system time.
-    public static func live(_ configuration: TaskPulseConfiguration, logger: Logger) throws -> Dependencies {
+    public static func live(_ configuration: TaskPulseConfiguration, logger: Logger) async throws -> Dependencies {
         let store = try SQLiteTaskStore(path: configuration.databasePath, calculator: OccurrenceCalculator(), logger: logger)
         let sms: any SMSTransport
         if let twilio = configuration.twilio {
@@ -47,7 +50,10 @@ public struct Dependencies: Sendable {
         }
         let motivation = try MotivationCatalog.load(
             directory: configuration.promptsDirectory, programName: configuration.programName)
-        return Dependencies(store: store, sms: sms, clock: SystemWallClock(), logger: logger, motivation: motivation)
+        let templates = try await MessageTemplates.load(
+            directory: (configuration.promptsDirectory as NSString).appendingPathComponent(""))
+        return Dependencies(
+            store: store, sms: sms, clock: SystemWallClock(), logger: logger, motivation: motivation, templates: templates)
     }
 }
 
@@ -68,6 +74,7 @@ public func buildParts(_ configuration: TaskPulseConfiguration, _ dependencies: 
     var settings = Dispatcher.Settings()
     settings.programName = configuration.programName
     settings.motivation = dependencies.motivation
+    settings.templates = dependencies.templates
     let dispatcher = Dispatcher(
         store: dependencies.store, transport: dependencies.sms, clock: dependencies.clock, wakeup: wakeup,
         settings: settings, logger: dependencies.logger)

@@ -8,6 +8,11 @@ public enum Prompts {
             .deletingLastPathComponent().appendingPathComponent("prompts").path
     }
 
+    /// The SMS templates as shipped, loaded and checked as at start.
+    public static func templates() async throws -> MessageTemplates {
+        try await MessageTemplates.load(directory: directory)
+    }
+
     /// The motivation catalog as shipped, loaded and checked as at start.
     public static func motivation() throws -> MotivationCatalog {
         try MotivationCatalog.load(directory: directory)

@@ -36,7 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = makeLogger(configuration)
         let dependencies: Dependencies
         do {
-            dependencies = try Dependencies.live(configuration, logger: logger)
+            dependencies = try await Dependencies.live(configuration, logger: logger)
+        } catch let error as MessageTemplates.LoadError {
+            FileHandle.standardError.write(Data("taskpulse: TASKPULSE_PROMPTS_DIR: \(error)\n".utf8))
+            throw ExitCode(2)
         } catch let error as MotivationCatalog.LoadError {
             FileHandle.standardError.write(Data("taskpulse: TASKPULSE_PROMPTS_DIR: \(error)\n".utf8))
             throw ExitCode(2)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TaskPulseMessaging
@@ -40,5 +41,38 @@ struct SegmentCounterTests {
         let text = String(repeating: "a", count: 66) + "🎂" + String(repeating: "a", count: 10)
         #expect(SegmentCounter.count(text) == (.ucs2, 2))
         #expect(SegmentCounter.count("👨‍👩‍👧").encoding == .ucs2)
+    }
+}
+
+@Suite("Message templates in prompts/")
+struct MessageTemplateTests {
+    static var promptsDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("prompts").path
+    }
+
+    @Test("the shipped templates load and every one fits its segment budget with sample data")
+    func shipped() async throws {
+        let templates = try await MessageTemplates.load(directory: MessageTemplateTests.promptsDirectory)
+        let text = templates.render("sms/reminder", ["program": "TaskPulse", "title": "stretch", "number": 2])
+        #expect(text == "TaskPulse reminder: stretch (#2). Reply DONE 2 when finished.")
+    }
+
+    @Test("a template over its budget or missing stops start-up")
+    func refused() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prompts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sms"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for requirement in MessageTemplates.requirements {
+            let source = try String(
+                contentsOfFile: MessageTemplateTests.promptsDirectory + "/\(requirement.name).mustache", encoding: .utf8)
+            try source.write(to: folder.appendingPathComponent("\(requirement.name).mustache"), atomically: true, encoding: .utf8)
+        }
+        _ = try await MessageTemplates.load(directory: folder.path)
+        let long = String(repeating: "This reminder is far too wordy. ", count: 8) + "{{{title}}}"
+        try long.write(to: folder.appendingPathComponent("sms/reminder.mustache"), atomically: true, encoding: .utf8)
+        await #expect(throws: MessageTemplates.LoadError.self) { _ = try await MessageTemplates.load(directory: folder.path) }
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("sms/reminder.mustache"))
+        await #expect(throws: MessageTemplates.LoadError.self) { _ = try await MessageTemplates.load(directory: folder.path) }
     }
 }

@@ -41,7 +41,8 @@ struct Harness {
             sender: .number("+15550000000"),
             apiBase: twilio.baseURL, timeout: .seconds(5), logger: logger)
         dependencies = Dependencies(
-            store: store, sms: transport, clock: self.clock, logger: logger, motivation: try Prompts.motivation())
+            store: store, sms: transport, clock: self.clock, logger: logger, motivation: try Prompts.motivation(),
+            templates: try await Prompts.templates())
         parts = buildParts(configuration, dependencies)
         application = Application(router: buildRouter(configuration, dependencies, parts: parts), logger: logger)
     }

@@ -20,7 +20,8 @@ struct SimulatorTests {
             let clock = FakeWallClock(now: Harness.start)
             let store = try await database.openStore()
             let dependencies = Dependencies(
-                store: store, sms: DevOutboxSMSTransport(), clock: clock, logger: Logger(label: "test"))
+                store: store, sms: DevOutboxSMSTransport(), clock: clock, logger: Logger(label: "test"),
+                templates: try await Prompts.templates())
             let parts = buildParts(configuration, dependencies)
             let app = Application(router: buildRouter(configuration, dependencies, parts: parts))
             try await app.test(.router) { client in
