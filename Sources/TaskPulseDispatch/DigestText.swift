@@ -64,9 +64,12 @@ struct DigestText {
             ])
     }
 
-    func motivation(_ content: DigestContent, catalog: MotivationCatalog, random: Double) -> (String, Int)? {
+    func motivation(_ content: DigestContent, catalog: MotivationCatalog) -> (String, Int)? {
         let facts = MotivationCatalog.Facts(streakDays: content.streakDays, completedThisWeek: content.completedThisWeek)
-        guard let line = catalog.pick(facts: facts, recent: content.recentMotivationLines, random: random) else { return nil }
+        guard let line = catalog.pick(
+            facts: facts, recent: content.recentMotivationLines, poolChoice: Double.random(in: 0..<1),
+            lineChoice: Double.random(in: 0..<1))
+        else { return nil }
         return (templates.render("sms/motivation", ["program": programName, "line": catalog.render(line, facts: facts)]), line)
     }
 }

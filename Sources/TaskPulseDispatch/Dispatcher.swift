@@ -176,6 +176,10 @@ public struct Dispatcher: Service {
         if let period = delivery.kind.stalePeriod, now.timeIntervalSince(delivery.scheduledFor ?? delivery.dueAt) > period {
             return .canceled(reason: "stale: older than its period")
         }
+        // Downtime or retries can bring a digest into quiet hours: hold it until they end (DESIGN §3).
+        if let end = QuietHours.end(containing: now, settings: claimed.user.settings, zoneID: claimed.user.timeZoneID) {
+            return .retry(at: end, errorCode: nil, message: "held for quiet hours")
+        }
         let content: DigestContent
         do {
             content = try await store.digestContent(userID: claimed.user.id, now: now)
@@ -194,7 +198,7 @@ public struct Dispatcher: Service {
             body = text.nudge(content)
             nudged = content.newlyOverdue.map(\.id)
         case .motivation:
-            if let (words, index) = text.motivation(content, catalog: settings.motivation, random: Double.random(in: 0..<1)) {
+            if let (words, index) = text.motivation(content, catalog: settings.motivation) {
                 body = words
                 line = index
             }

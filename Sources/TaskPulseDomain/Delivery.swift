@@ -16,12 +16,13 @@ public enum DeliveryKind: String, Sendable, Codable {
     /// Scheduled messages the person did not time themselves: held back by quiet hours (DESIGN §3).
     public var isDigest: Bool { self != .reminder }
 
-    /// A digest older than this when it could finally be sent is skipped, not sent stale (DESIGN §4).
+    /// A digest older than this when it could finally be sent is skipped, not sent stale (DESIGN §4):
+    /// half its period, so a late one never arrives just before the next on-time one.
     public var stalePeriod: TimeInterval? {
         switch self {
         case .reminder: nil
-        case .agenda, .motivation, .nudge: 86_400
-        case .weekly: 7 * 86_400
+        case .agenda, .motivation, .nudge: 43_200
+        case .weekly: 3.5 * 86_400
         }
     }
 }

@@ -69,11 +69,12 @@ public struct MotivationCatalog: Sendable, Equatable {
     }
 
     /// A usable line not sent in the last 30 days (`recent`), preferring lines about the person's progress.
-    public func pick(facts: Facts, recent: Set<Int>, random: Double) -> Int? {
+    /// - Parameters: `poolChoice` and `lineChoice`: two independent numbers in `0..<1`.
+    public func pick(facts: Facts, recent: Set<Int>, poolChoice: Double, lineChoice: Double) -> Int? {
         let fresh = lines.indices.filter { isUsable($0, facts: facts) && !recent.contains($0) }
         let personal = fresh.filter { lines[$0].contains("{{") }
-        let pool = !personal.isEmpty && random < 0.4 ? personal : fresh
+        let pool = !personal.isEmpty && poolChoice < 0.4 ? personal : fresh
         guard !pool.isEmpty else { return nil }
-        return pool[min(pool.count - 1, Int(random * Double(pool.count)))]
+        return pool[min(pool.count - 1, Int(lineChoice * Double(pool.count)))]
     }
 }

@@ -23,7 +23,6 @@ struct SMTPConversation {
     let clientName: String
     private(set) var step: Step = .greeting
     private var tlsActive: Bool
-    private var acceptance = ""
 
     init(settings: SMTPSettings, recipient: String, message: String, clientName: String = "taskpulse.local") {
         self.settings = settings
@@ -80,12 +79,12 @@ struct SMTPConversation {
             return [.send(message + "\r\n.")]
         case .message:
             guard code == 250 else { return fail() }
-            acceptance = lines.joined(separator: " ")
-            step = .quit
-            return [.send("QUIT")]
+            // Accepted now: a connection lost after this must not send the email again. QUIT is a courtesy.
+            step = .finished
+            return [.send("QUIT"), .accepted(lines.joined(separator: " "))]
         case .quit:
             step = .finished
-            return [.accepted(acceptance)]
+            return []
         case .finished:
             return []
         }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// Sends email over SMTP with STARTTLS or implicit TLS and AUTH PLAIN (issue 5), one connection per
 /// message. The protocol decisions are in ``SMTPConversation``; this type only connects and moves lines.
@@ -86,6 +87,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private let host: String
     private let messageID: String
     private var replyLines: [String] = []
+    private var awaitingHandshake = false
 
     init(
         conversation: SMTPConversation, promise: EventLoopPromise<SendOutcome>, tlsContext: NIOSSLContext, host: String,
@@ -98,7 +100,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
         self.messageID = messageID
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    private func readLine(context: ChannelHandlerContext, data: NIOAny) {
         let line = String(buffer: unwrapInboundIn(data))
         guard line.count >= 3, let code = Int(line.prefix(3)) else {
             finish(.transient(errorCode: nil, message: "unreadable SMTP reply: \(line.prefix(80))", retryAfterSeconds: nil), context)
@@ -121,7 +123,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 do {
                     let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: SMTPMailTransport.sniName(host))
                     try context.pipeline.syncOperations.addHandler(handler, position: .first)
-                    perform(conversation.tlsEstablished(), context)
+                    // EHLO goes out once the handshake has completed (userInboundEventTriggered).
+                    awaitingHandshake = true
                 } catch {
                     finish(.transient(errorCode: nil, message: "STARTTLS failed: \(error)", retryAfterSeconds: nil), context)
                 }
@@ -141,6 +144,24 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private func finish(_ outcome: SendOutcome, _ context: ChannelHandlerContext) {
         promise.succeed(outcome)
         context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if awaitingHandshake, let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+            awaitingHandshake = false
+            perform(conversation.tlsEstablished(), context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Bytes that arrive before the TLS handshake completes after STARTTLS were not protected: refuse
+        // them (reply injection, CVE-2011-0411).
+        if awaitingHandshake {
+            finish(.transient(errorCode: nil, message: "plaintext data after STARTTLS", retryAfterSeconds: nil), context)
+            return
+        }
+        readLine(context: context, data: data)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

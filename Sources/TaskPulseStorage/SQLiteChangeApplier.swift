@@ -225,7 +225,7 @@ struct SQLiteChangeApplier {
     /// New due and reminder times for a task: its pending reminder is replaced, so the old time never fires.
     mutating func reschedule(_ task: TaskItem, dueAt: Date?, remindAt: Date?) throws {
         try db.execute(
-            sql: "UPDATE tasks SET due_at = ?, remind_at = ?, updated_at = ? WHERE id = ?",
+            sql: "UPDATE tasks SET due_at = ?, remind_at = ?, nudged_at = NULL, updated_at = ? WHERE id = ?",
             arguments: [dueAt?.storageValue, remindAt?.storageValue, now.storageValue, task.id.rawValue])
         try cancelPendingDeliveries(taskID: task.id, reason: "rescheduled")
         if let remindAt { try scheduleReminder(taskID: task.id, at: remindAt) }

@@ -12,6 +12,8 @@ struct SQLiteDigestScheduler {
 
     /// How long after a task's due time it counts as overdue for a nudge.
     static let nudgeGrace: TimeInterval = 3600
+    /// How far back a task's time may be for it to count as newly overdue.
+    static let newlyOverdueWindow: TimeInterval = 86_400
     /// The weekly report's local time: Sunday 20:00.
     static let weeklyMinutes = 20 * 60
 
@@ -70,13 +72,16 @@ struct SQLiteDigestScheduler {
 
     /// The next nudge: when the earliest not-yet-nudged task is an hour overdue (or now, if one already is).
     func scheduleNudge(for user: User) throws {
+        // Nobody is nudged who cannot be texted; START reschedules (ensureScheduled on the next text).
+        guard !user.isOptedOut, user.numberInvalidAt == nil else { return }
+        // Only tasks that became overdue lately: the agenda already lists the old ones every morning.
         guard let earliest = try Double.fetchOne(
             db,
             sql: """
                 SELECT MIN(due_at) FROM tasks
-                WHERE user_id = ? AND status = 'open' AND due_at IS NOT NULL AND nudged_at IS NULL
+                WHERE user_id = ? AND status = 'open' AND due_at IS NOT NULL AND nudged_at IS NULL AND due_at >= ?
                 """,
-            arguments: [user.id.rawValue])
+            arguments: [user.id.rawValue, now.addingTimeInterval(-SQLiteDigestScheduler.newlyOverdueWindow).storageValue])
         else { return }
         let at = max(Date(storageValue: earliest).addingTimeInterval(SQLiteDigestScheduler.nudgeGrace), now)
         try insert(.nudge, for: user, scheduledFor: at)

@@ -154,6 +154,16 @@ extension SQLiteTaskStore {
             arguments: [user.id.rawValue, kind.rawValue, deliveryID]) ?? false
         guard !pending else { return }
         if kind == .nudge {
+            // Whatever happened (sent, suppressed after STOP, failed, nothing to say), the tasks overdue now
+            // have had their turn: without this an unsendable nudge would be rescheduled at once, forever.
+            try db.execute(
+                sql: """
+                    UPDATE tasks SET nudged_at = ? WHERE user_id = ? AND status = 'open' AND nudged_at IS NULL
+                        AND due_at IS NOT NULL AND due_at <= ?
+                    """,
+                arguments: [
+                    now.storageValue, user.id.rawValue, now.addingTimeInterval(-SQLiteDigestScheduler.nudgeGrace).storageValue,
+                ])
             try scheduler.scheduleNudge(for: user)
         } else {
             let scheduled = Date(storageValue: (row["scheduled_for"] as Double?) ?? row["due_at"])

@@ -23,7 +23,8 @@ extension SQLiteTaskStore {
                 if due < now {
                     content.overdue.append(task)
                     if (row["nudged_at"] as Double?) == nil,
-                        due.addingTimeInterval(SQLiteDigestScheduler.nudgeGrace) <= now
+                        due.addingTimeInterval(SQLiteDigestScheduler.nudgeGrace) <= now,
+                        due >= now.addingTimeInterval(-SQLiteDigestScheduler.newlyOverdueWindow)
                     {
                         content.newlyOverdue.append(task)
                     }

@@ -97,7 +97,7 @@ struct DigestTests {
         }
     }
 
-    @Test("an overdue task gets one nudge, batched with others, an hour after it was due")
+    @Test("an overdue task gets one nudge an hour after it was due, and is not nudged again")
     func nudges() async throws {
         try await Harness.with { harness, twilio in
             try await harness.application.test(.router) { client in
@@ -118,12 +118,10 @@ struct DigestTests {
     @Test("evening motivation is off until turned on, then comes at 18:00 without repeating a line for 30 days")
     func motivation() async throws {
         try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("list") }
             try await run(harness, until: "2026-11-23T18:30")
-            try await harness.application.test(.router) { client in
-                _ = try await client.text("list")
-                #expect(bodies(twilio, containing: "TaskPulse: ").isEmpty)
-                _ = try await client.text("motivation on")
-            }
+            #expect(twilio.received.isEmpty)  // off by default
+            try await harness.application.test(.router) { client in _ = try await client.text("motivation on") }
             var day = LocalDate(year: 2026, month: 11, day: 24)!
             for _ in 0..<30 {
                 try await run(harness, until: "\(day)T18:00")
@@ -132,6 +130,37 @@ struct DigestTests {
             let lines = twilio.received.map(\.body).filter { $0.hasPrefix("TaskPulse: ") && !$0.contains("overdue") }
             #expect(lines.count == 30)
             #expect(Set(lines).count == 30)
+        }
+    }
+
+    @Test("after STOP an overdue task is not nudged and the dispatcher does not spin on it")
+    func noNudgeAfterStop() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add pay rent today 11am")
+                _ = try await client.text("STOP")
+            }
+            harness.clock.advance(to: at("2026-11-23T13:00"))
+            var rounds = 0
+            while try await harness.parts.dispatcher.drainOnce() > 0, rounds < 20 { rounds += 1 }
+            #expect(rounds < 5)
+            #expect(twilio.attempts == 0)
+        }
+    }
+
+    @Test("a digest that downtime pushes into quiet hours is not sent in them")
+    func quietHoursAtSendTime() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("motivation on")
+                _ = try await client.text("add something tomorrow")
+            }
+            // Down from 17:00 until 21:30 (inside 21:00-08:00): the 18:00 motivation must wait, not go out now.
+            try await run(harness, until: "2026-11-23T17:00")
+            try await run(harness, until: "2026-11-23T21:30")
+            #expect(bodies(twilio, containing: "TaskPulse: ").filter { !$0.contains("overdue") }.isEmpty)
+            try await run(harness, until: "2026-11-24T07:59")
+            #expect(bodies(twilio, containing: "TaskPulse: ").filter { !$0.contains("overdue") }.isEmpty)
         }
     }
 
