@@ -11,8 +11,10 @@ struct DigestText {
     let templates: MessageTemplates
     let zone: TimeZone
     let now: Date
-    /// The most tasks a digest names before it says how many more there are (keeps it to two segments).
+    /// The most tasks a digest names before it says how many more there are.
     static let maximumItems = 5
+    /// Digests stay within two SMS segments, whatever the titles (prompts/README.md).
+    static let segmentBudget = 2
 
     private func time(_ instant: Date) -> String {
         let local = ZonedTime.local(instant, in: zone).time
@@ -27,41 +29,77 @@ struct DigestText {
         return "\(weekday) \(month) \(local.day)"
     }
 
-    private func items(_ tasks: [TaskItem], describe: (TaskItem) -> String) -> String {
-        var parts = tasks.prefix(DigestText.maximumItems).map { "#\($0.number) \($0.title) (\(describe($0)))" }
-        if tasks.count > DigestText.maximumItems { parts.append("+\(tasks.count - DigestText.maximumItems) more") }
+    private func items(_ tasks: [TaskItem], limit: Fit = Fit(), describe: (TaskItem) -> String) -> String {
+        func title(_ task: TaskItem) -> String {
+            guard let cut = limit.titleLength, task.title.count > cut else { return task.title }
+            return task.title.prefix(cut).trimmingCharacters(in: .whitespaces) + "..."
+        }
+        let count = limit.items
+        var parts = tasks.prefix(count).map { "#\($0.number) \(title($0)) (\(describe($0)))" }
+        if tasks.count > count { parts.append("+\(tasks.count - count) more (text LIST)") }
         return parts.joined(separator: "; ")
+    }
+
+    /// Renders with fewer and fewer named tasks until the text fits the segment budget (long titles or
+    /// an emoji, which makes the whole text UCS-2, can otherwise blow it).
+    private func fitting(_ render: (Fit) -> String) -> String {
+        var fit = Fit()
+        var text = render(fit)
+        while SegmentCounter.count(text).segments > DigestText.segmentBudget, let smaller = fit.smaller {
+            fit = smaller
+            text = render(fit)
+        }
+        return text
+    }
+
+    /// How much of a task list a digest names: fewer tasks first, then shorter titles.
+    struct Fit {
+        var items = DigestText.maximumItems
+        var titleLength: Int?
+
+        var smaller: Fit? {
+            if items > 1 { return Fit(items: items - 1, titleLength: titleLength) }
+            let next = (titleLength ?? 48) - 8
+            return next >= 12 ? Fit(items: 1, titleLength: next) : nil
+        }
     }
 
     func agenda(_ content: DigestContent) -> String? {
         guard !content.dueToday.isEmpty || !content.overdue.isEmpty else { return nil }
-        return templates.render(
-            "sms/agenda",
-            [
-                "program": programName, "day": day(now), "has_today": !content.dueToday.isEmpty,
-                "today": items(content.dueToday) { time($0.dueAt ?? now) }, "has_overdue": !content.overdue.isEmpty,
-                "overdue": items(content.overdue) { "was " + day($0.dueAt ?? now) },
-            ])
+        return fitting { limit in
+            templates.render(
+                "sms/agenda",
+                [
+                    "program": programName, "day": day(now), "has_today": !content.dueToday.isEmpty,
+                    "today": items(content.dueToday, limit: limit) { time($0.dueAt ?? now) },
+                    "has_overdue": !content.overdue.isEmpty,
+                    "overdue": items(content.overdue, limit: limit) { "was " + day($0.dueAt ?? now) },
+                ])
+        }
     }
 
     func nudge(_ content: DigestContent) -> String? {
         guard !content.newlyOverdue.isEmpty else { return nil }
-        let list = items(content.newlyOverdue) { "due \(day($0.dueAt ?? now)) \(time($0.dueAt ?? now))" }
-        return templates.render("sms/nudge", ["program": programName, "tasks": list])
+        return fitting { limit in
+            let list = items(content.newlyOverdue, limit: limit) { "due \(day($0.dueAt ?? now)) \(time($0.dueAt ?? now))" }
+            return templates.render("sms/nudge", ["program": programName, "tasks": list])
+        }
     }
 
     func weekly(_ content: DigestContent) -> String? {
         guard content.completedThisWeek > 0 || !content.overdue.isEmpty else { return nil }
         let rate = content.completedThisWeek == 0
             ? 0 : Int((Double(content.completedOnTime) / Double(content.completedThisWeek) * 100).rounded())
-        return templates.render(
-            "sms/weekly",
-            [
-                "program": programName, "done": content.completedThisWeek, "has_done": content.completedThisWeek > 0,
-                "on_time_percent": rate, "has_streak": content.streakDays > 1, "streak": content.streakDays,
-                "has_overdue": !content.overdue.isEmpty,
-                "overdue": items(content.overdue) { "was " + day($0.dueAt ?? now) },
-            ])
+        return fitting { limit in
+            templates.render(
+                "sms/weekly",
+                [
+                    "program": programName, "done": content.completedThisWeek, "has_done": content.completedThisWeek > 0,
+                    "on_time_percent": rate, "has_streak": content.streakDays > 1, "streak": content.streakDays,
+                    "has_overdue": !content.overdue.isEmpty,
+                    "overdue": items(content.overdue, limit: limit) { "was " + day($0.dueAt ?? now) },
+                ])
+        }
     }
 
     func motivation(_ content: DigestContent, catalog: MotivationCatalog) -> (String, Int)? {

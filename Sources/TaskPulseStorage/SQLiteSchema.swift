@@ -153,6 +153,13 @@ enum SQLiteSchema {
                     CREATE INDEX motivation_history_user ON motivation_history(user_id, sent_at);
                     """)
         }
+        migrator.registerMigration("v4-provider-ids") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX deliveries_provider_id ON deliveries(provider_message_id)
+                    WHERE provider_message_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -258,6 +258,12 @@ extension SQLiteTaskStore {
                     try db.execute(
                         sql: "UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
                         arguments: [now.storageValue, userID])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO consent_events (phone, kind, source, wording, at)
+                            SELECT phone, 'opt_out', 'provider', 'Twilio status callback 21610', ? FROM users WHERE id = ?
+                            """,
+                        arguments: [now.storageValue, userID])
                 } else if let code = errorCode, ["21211", "21614", "30005", "30006"].contains(code) {
                     try db.execute(
                         sql: "UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?) WHERE id = ?",

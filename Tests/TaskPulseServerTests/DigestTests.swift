@@ -181,6 +181,21 @@ struct DigestTests {
         }
     }
 
+    @Test("a digest stays within two segments however long the titles are (fewer tasks named, then +N more)")
+    func segmentBudget() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                for index in 1...5 {
+                    _ = try await client.text("add 🎂 prepare the long birthday surprise plan number \(index) tomorrow 3pm")
+                }
+            }
+            try await run(harness, until: "2026-11-24T09:00")
+            let agenda = try #require(bodies(twilio, containing: "agenda").first)
+            #expect(SegmentCounter.count(agenda).segments <= 2)
+            #expect(agenda.contains("more (text LIST)"))
+        }
+    }
+
     @Test("the shipped motivation catalog has 60+ lines, each one GSM-7 segment")
     func catalog() throws {
         let catalog = try Prompts.motivation()
