@@ -64,9 +64,27 @@ struct SQLiteDigestScheduler {
             return
         }
         let anchor = calculator.localDayNumber(of: instant, in: user.timeZoneID)
-        guard let next = calculator.nextOccurrence(
+        guard var next = calculator.nextOccurrence(
             of: rule, atMinutes: minutes, in: user.timeZoneID, anchorDay: anchor, after: instant)
         else { return }
+        // One per day (per week for the report): after "morning 10am" at 9:30, today's agenda has been sent.
+        if let last = try Double.fetchOne(
+            db,
+            sql: """
+                SELECT MAX(scheduled_for) FROM deliveries
+                WHERE user_id = ? AND kind = ? AND status IN ('sent', 'delivered', 'failed')
+                """,
+            arguments: [user.id.rawValue, kind.rawValue])
+        {
+            let lastDay = calculator.localDayNumber(of: Date(storageValue: last), in: user.timeZoneID)
+            let period = kind == .weekly ? 7 : 1
+            if calculator.localDayNumber(of: next, in: user.timeZoneID) - lastDay < period,
+                let later = calculator.nextOccurrence(
+                    of: rule, atMinutes: minutes, in: user.timeZoneID, anchorDay: anchor, after: next)
+            {
+                next = later
+            }
+        }
         try insert(kind, for: user, scheduledFor: next)
     }
 

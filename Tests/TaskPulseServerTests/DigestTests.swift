@@ -196,6 +196,18 @@ struct DigestTests {
         }
     }
 
+    @Test("changing the morning time after today's agenda went out does not send a second one today")
+    func oneAgendaPerDay() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("add call mom tomorrow 2pm") }
+            try await run(harness, until: "2026-11-24T09:30")
+            #expect(bodies(twilio, containing: "agenda").count == 1)
+            try await harness.application.test(.router) { client in _ = try await client.text("morning 10am") }
+            try await run(harness, until: "2026-11-24T23:00")
+            #expect(bodies(twilio, containing: "agenda").count == 1)
+        }
+    }
+
     @Test("the shipped motivation catalog has 60+ lines, each one GSM-7 segment")
     func catalog() throws {
         let catalog = try Prompts.motivation()
