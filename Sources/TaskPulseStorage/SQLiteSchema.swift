@@ -160,6 +160,17 @@ enum SQLiteSchema {
                     WHERE provider_message_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v5-early-statuses") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE early_statuses (
+                        message_sid TEXT PRIMARY KEY,
+                        status TEXT NOT NULL,
+                        error_code TEXT,
+                        received_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -73,6 +73,7 @@ extension SQLiteTaskStore {
                             lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
                         """,
                     arguments: [providerMessageID, body, at, at, id])
+                try SQLiteTaskStore.applyEarlyStatus(db, providerMessageID: providerMessageID, deliveryID: id, now: now)
                 for task in nudged {
                     try db.execute(sql: "UPDATE tasks SET nudged_at = ? WHERE id = ?", arguments: [at, task.rawValue])
                 }
@@ -91,6 +92,7 @@ extension SQLiteTaskStore {
                             lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
                         """,
                     arguments: [providerMessageID, body, at, at, id])
+                try SQLiteTaskStore.applyEarlyStatus(db, providerMessageID: providerMessageID, deliveryID: id, now: now)
             case .retry(let retryAt, let code, let message):
                 try db.execute(
                     sql: """
@@ -235,42 +237,68 @@ extension SQLiteTaskStore {
     ) async throws -> Bool {
         try await write { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT id, user_id, status FROM deliveries WHERE provider_message_id = ?",
-                arguments: [providerMessageID])
-            else { return false }
-            let id: Int64 = row["id"]
-            let current: String = row["status"]
-            // Callbacks arrive out of order: only a message still marked sent can move on (twilio.md §5).
-            guard current == DeliveryStatus.sent.rawValue else { return true }
-            switch status {
-            case .inFlight:
-                return true
-            case .delivered:
-                try db.execute(
-                    sql: "UPDATE deliveries SET status = 'delivered', updated_at = ? WHERE id = ?",
-                    arguments: [now.storageValue, id])
-            case .failed:
-                try db.execute(
-                    sql: "UPDATE deliveries SET status = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
-                    arguments: [errorCode, "carrier reported undelivered", now.storageValue, id])
-                let userID: Int64 = row["user_id"]
-                if errorCode == "21610" {
-                    try db.execute(
-                        sql: "UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
-                        arguments: [now.storageValue, userID])
+                db, sql: "SELECT id FROM deliveries WHERE provider_message_id = ?", arguments: [providerMessageID])
+            else {
+                // A callback can beat the send result to the database: keep it until the result is recorded.
+                if status != .inFlight {
                     try db.execute(
                         sql: """
-                            INSERT INTO consent_events (phone, kind, source, wording, at)
-                            SELECT phone, 'opt_out', 'provider', 'Twilio status callback 21610', ? FROM users WHERE id = ?
+                            INSERT INTO early_statuses (message_sid, status, error_code, received_at) VALUES (?, ?, ?, ?)
+                            ON CONFLICT(message_sid) DO UPDATE SET status = excluded.status, error_code = excluded.error_code
                             """,
-                        arguments: [now.storageValue, userID])
-                } else if let code = errorCode, ["21211", "21614", "30005", "30006"].contains(code) {
-                    try db.execute(
-                        sql: "UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?) WHERE id = ?",
-                        arguments: [now.storageValue, userID])
+                        arguments: [providerMessageID, status == .delivered ? "delivered" : "failed", errorCode, now.storageValue])
                 }
+                return false
             }
+            try SQLiteTaskStore.applyProviderStatus(db, deliveryID: row["id"], status: status, errorCode: errorCode, now: now)
             return true
+        }
+    }
+
+    /// Applies a status parked before its delivery's send result was recorded.
+    static func applyEarlyStatus(_ db: Database, providerMessageID: String, deliveryID: Int64, now: Date) throws {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT status, error_code FROM early_statuses WHERE message_sid = ?", arguments: [providerMessageID])
+        else { return }
+        try db.execute(sql: "DELETE FROM early_statuses WHERE message_sid = ?", arguments: [providerMessageID])
+        let status: ProviderStatus = (row["status"] as String) == "delivered" ? .delivered : .failed
+        try applyProviderStatus(db, deliveryID: deliveryID, status: status, errorCode: row["error_code"], now: now)
+    }
+
+    /// A status never moves backwards (twilio.md §5): only a message still marked sent can move on.
+    static func applyProviderStatus(
+        _ db: Database, deliveryID id: Int64, status: ProviderStatus, errorCode: String?, now: Date
+    ) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT user_id, status FROM deliveries WHERE id = ?", arguments: [id]),
+            (row["status"] as String) == DeliveryStatus.sent.rawValue
+        else { return }
+        let userID: Int64 = row["user_id"]
+        switch status {
+        case .inFlight:
+            return
+        case .delivered:
+            try db.execute(
+                sql: "UPDATE deliveries SET status = 'delivered', updated_at = ? WHERE id = ?",
+                arguments: [now.storageValue, id])
+        case .failed:
+            try db.execute(
+                sql: "UPDATE deliveries SET status = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                arguments: [errorCode, "carrier reported undelivered", now.storageValue, id])
+            if errorCode == "21610" {
+                try db.execute(
+                    sql: "UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
+                    arguments: [now.storageValue, userID])
+                try db.execute(
+                    sql: """
+                        INSERT INTO consent_events (phone, kind, source, wording, at)
+                        SELECT phone, 'opt_out', 'provider', 'Twilio status callback 21610', ? FROM users WHERE id = ?
+                        """,
+                    arguments: [now.storageValue, userID])
+            } else if let code = errorCode, ["21211", "21614", "30005", "30006"].contains(code) {
+                try db.execute(
+                    sql: "UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?) WHERE id = ?",
+                    arguments: [now.storageValue, userID])
+            }
         }
     }
 }

@@ -60,4 +60,19 @@ struct StatusCallbackTests {
             }
         }
     }
+
+    @Test("a callback that arrives before the send result is recorded is kept and applied")
+    func earlyCallback() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("remind me to stretch in 1 min")
+                // Twilio's callback races ahead of our own record of the send (the fake names it SMfake1).
+                #expect(try await callback(client, sid: "SMfake1", status: "delivered").status == .noContent)
+                harness.clock.advance(by: 60)
+                try await harness.parts.dispatcher.drainOnce()
+                let user = try #require(try await harness.store.user(phone: Phone("+15555550100")!))
+                #expect(try await harness.store.reminderDeliveries(userID: user.id).first?.status == .delivered)
+            }
+        }
+    }
 }
