@@ -107,27 +107,10 @@ extension SQLiteTaskStore {
             case .recipientOptedOut(let code, let message):
                 try finish(db, id: id, status: .failed, code: code, message: message, at: at)
                 // Twilio says the person sent STOP (21610): record it like their own STOP (sms-rules.md §7).
-                try db.execute(
-                    sql: """
-                        UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?)
-                        WHERE id = (SELECT user_id FROM deliveries WHERE id = ?)
-                        """,
-                    arguments: [at, id])
-                try db.execute(
-                    sql: """
-                        INSERT INTO consent_events (phone, kind, source, wording, at)
-                        SELECT u.phone, 'opt_out', 'provider', ?, ? FROM users u
-                        JOIN deliveries d ON d.user_id = u.id WHERE d.id = ?
-                        """,
-                    arguments: ["Twilio error \(code)", at, id])
+                try SQLiteTaskStore.markOptedOut(db, deliveryID: id, wording: "Twilio error \(code)", now: now)
             case .recipientInvalid(let code, let message):
                 try finish(db, id: id, status: .failed, code: code, message: message, at: at)
-                try db.execute(
-                    sql: """
-                        UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?)
-                        WHERE id = (SELECT user_id FROM deliveries WHERE id = ?)
-                        """,
-                    arguments: [at, id])
+                try SQLiteTaskStore.markNumberInvalid(db, deliveryID: id, now: now)
             case .suppressed(let reason):
                 try finish(db, id: id, status: .suppressed, code: nil, message: reason, at: at)
             case .canceled(let reason):
@@ -269,10 +252,9 @@ extension SQLiteTaskStore {
     static func applyProviderStatus(
         _ db: Database, deliveryID id: Int64, status: ProviderStatus, errorCode: String?, now: Date
     ) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT user_id, status FROM deliveries WHERE id = ?", arguments: [id]),
-            (row["status"] as String) == DeliveryStatus.sent.rawValue
+        guard let current = try String.fetchOne(db, sql: "SELECT status FROM deliveries WHERE id = ?", arguments: [id]),
+            current == DeliveryStatus.sent.rawValue
         else { return }
-        let userID: Int64 = row["user_id"]
         switch status {
         case .inFlight:
             return
@@ -285,20 +267,37 @@ extension SQLiteTaskStore {
                 sql: "UPDATE deliveries SET status = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
                 arguments: [errorCode, "carrier reported undelivered", now.storageValue, id])
             if errorCode == "21610" {
-                try db.execute(
-                    sql: "UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?) WHERE id = ?",
-                    arguments: [now.storageValue, userID])
-                try db.execute(
-                    sql: """
-                        INSERT INTO consent_events (phone, kind, source, wording, at)
-                        SELECT phone, 'opt_out', 'provider', 'Twilio status callback 21610', ? FROM users WHERE id = ?
-                        """,
-                    arguments: [now.storageValue, userID])
+                try markOptedOut(db, deliveryID: id, wording: "Twilio status callback 21610", now: now)
             } else if let code = errorCode, ["21211", "21614", "30005", "30006"].contains(code) {
-                try db.execute(
-                    sql: "UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?) WHERE id = ?",
-                    arguments: [now.storageValue, userID])
+                try markNumberInvalid(db, deliveryID: id, now: now)
             }
         }
+    }
+
+    /// The provider says the delivery's person opted out: mark them and keep the consent record.
+    static func markOptedOut(_ db: Database, deliveryID: Int64, wording: String, now: Date) throws {
+        try db.execute(
+            sql: """
+                UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?)
+                WHERE id = (SELECT user_id FROM deliveries WHERE id = ?)
+                """,
+            arguments: [now.storageValue, deliveryID])
+        try db.execute(
+            sql: """
+                INSERT INTO consent_events (phone, kind, source, wording, at)
+                SELECT u.phone, 'opt_out', 'provider', ?, ? FROM users u
+                JOIN deliveries d ON d.user_id = u.id WHERE d.id = ?
+                """,
+            arguments: [wording, now.storageValue, deliveryID])
+    }
+
+    /// The provider says the delivery's number cannot take SMS.
+    static func markNumberInvalid(_ db: Database, deliveryID: Int64, now: Date) throws {
+        try db.execute(
+            sql: """
+                UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?)
+                WHERE id = (SELECT user_id FROM deliveries WHERE id = ?)
+                """,
+            arguments: [now.storageValue, deliveryID])
     }
 }
