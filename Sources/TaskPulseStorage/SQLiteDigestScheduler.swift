@@ -90,8 +90,14 @@ struct SQLiteDigestScheduler {
 
     /// The next nudge: when the earliest not-yet-nudged task is an hour overdue (or now, if one already is).
     func scheduleNudge(for user: User) throws {
+        guard let at = try nextNudgeTime(for: user) else { return }
+        try insert(.nudge, for: user, scheduledFor: at)
+    }
+
+    /// When the next nudge is due: an hour after the earliest task not nudged yet, or `nil` for none.
+    private func nextNudgeTime(for user: User) throws -> Date? {
         // Nobody is nudged who cannot be texted; START reschedules (ensureScheduled on the next text).
-        guard !user.isOptedOut, user.numberInvalidAt == nil else { return }
+        guard !user.isOptedOut, user.numberInvalidAt == nil else { return nil }
         // Only tasks that became overdue lately: the agenda already lists the old ones every morning.
         guard let earliest = try Double.fetchOne(
             db,
@@ -100,20 +106,26 @@ struct SQLiteDigestScheduler {
                 WHERE user_id = ? AND status = 'open' AND due_at IS NOT NULL AND nudged_at IS NULL AND due_at >= ?
                 """,
             arguments: [user.id.rawValue, now.addingTimeInterval(-SQLiteDigestScheduler.newlyOverdueWindow).storageValue])
-        else { return }
-        let at = max(Date(storageValue: earliest).addingTimeInterval(SQLiteDigestScheduler.nudgeGrace), now)
-        try insert(.nudge, for: user, scheduledFor: at)
+        else { return nil }
+        return max(Date(storageValue: earliest).addingTimeInterval(SQLiteDigestScheduler.nudgeGrace), now)
     }
 
-    /// Keeps the pending nudge no later than the earliest task that could become overdue.
+    /// Keeps the pending nudge at the earliest task that could become overdue; leaves the row alone
+    /// when it is already right (most texts change nothing about it).
     func refreshNudge(for user: User) throws {
+        let wanted = try nextNudgeTime(for: user)
+        let pending = try Double.fetchAll(
+            db, sql: "SELECT scheduled_for FROM deliveries WHERE user_id = ? AND kind = 'nudge' AND status = 'pending'",
+            arguments: [user.id.rawValue])
+        if let wanted, pending == [wanted.storageValue] { return }
+        if wanted == nil, pending.isEmpty { return }
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'canceled', error_message = 'rescheduled', updated_at = ?
                 WHERE user_id = ? AND kind = 'nudge' AND status = 'pending'
                 """,
             arguments: [now.storageValue, user.id.rawValue])
-        try scheduleNudge(for: user)
+        if let wanted { try insert(.nudge, for: user, scheduledFor: wanted) }
     }
 
     private func insert(_ kind: DeliveryKind, for user: User, scheduledFor: Date) throws {

@@ -66,7 +66,7 @@ extension SQLiteTaskStore {
             let at = now.storageValue
             try SQLiteTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
             switch result {
-            case .sentDigest(let providerMessageID, let body, let nudged, let line):
+            case .sent(let providerMessageID, let body), .sentDigest(let providerMessageID, let body, _, _):
                 try db.execute(
                     sql: """
                         UPDATE deliveries SET status = 'sent', provider_message_id = ?, body = ?, sent_at = ?,
@@ -74,25 +74,19 @@ extension SQLiteTaskStore {
                         """,
                     arguments: [providerMessageID, body, at, at, id])
                 try SQLiteTaskStore.applyEarlyStatus(db, providerMessageID: providerMessageID, deliveryID: id, now: now)
-                for task in nudged {
-                    try db.execute(sql: "UPDATE tasks SET nudged_at = ? WHERE id = ?", arguments: [at, task.rawValue])
+                if case .sentDigest(_, _, let nudged, let line) = result {
+                    for task in nudged {
+                        try db.execute(sql: "UPDATE tasks SET nudged_at = ? WHERE id = ?", arguments: [at, task.rawValue])
+                    }
+                    if let line {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO motivation_history (user_id, line, sent_at)
+                                SELECT user_id, ?, ? FROM deliveries WHERE id = ?
+                                """,
+                            arguments: [line, at, id])
+                    }
                 }
-                if let line {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO motivation_history (user_id, line, sent_at)
-                            SELECT user_id, ?, ? FROM deliveries WHERE id = ?
-                            """,
-                        arguments: [line, at, id])
-                }
-            case .sent(let providerMessageID, let body):
-                try db.execute(
-                    sql: """
-                        UPDATE deliveries SET status = 'sent', provider_message_id = ?, body = ?, sent_at = ?,
-                            lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
-                        """,
-                    arguments: [providerMessageID, body, at, at, id])
-                try SQLiteTaskStore.applyEarlyStatus(db, providerMessageID: providerMessageID, deliveryID: id, now: now)
             case .retry(let retryAt, let code, let message):
                 try db.execute(
                     sql: """
