@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "TaskPulseDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

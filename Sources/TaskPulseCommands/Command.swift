@@ -111,6 +111,12 @@ public enum Command: Sendable, Equatable {
     case quiet(QuietSetting)
     case digest(DigestKind, DigestSetting)
     case email(String)
+    /// `email`: which address is confirmed and what goes by email.
+    case emailStatus
+    /// `email off`: forget the address; everything goes by text.
+    case emailRemove
+    /// `weekly email`, `reminders both`, `agenda and weekly by text`: route kinds of messages.
+    case channel([DeliveryKind], ChannelChoice)
     /// A partner invites a student (`link +15551234567 Sam`).
     case link(Phone, name: String?)
     /// A partner assigns a task to a linked student by name.
@@ -152,7 +158,8 @@ public enum Command: Sendable, Equatable {
         case .timezone: "timezone"
         case .quiet: "quiet"
         case .digest: "digest"
-        case .email: "email"
+        case .email, .emailStatus, .emailRemove: "email"
+        case .channel: "channel"
         case .link: "link"
         case .assign: "assign"
         case .students: "students"

@@ -44,12 +44,57 @@ extension CommandParser {
         return LocalTime(hour: clock.hour, minute: clock.minute)
     }
 
-    /// `email me@example.com`.
+    /// `email me@example.com`, `email` (status), `email off`, `email weekly` (route to email).
     func parseEmail(_ tokens: [Token]) -> Command {
+        let words = tokens.map(\.word)
+        if words.isEmpty { return .emailStatus }
+        if words == ["off"] || words == ["remove"] || words == ["none"] || words == ["delete"] { return .emailRemove }
+        if let kinds = CommandParser.topics(words[...]) { return .channel(kinds, .email) }
         guard tokens.count == 1 else { return .refused(.email, .badEmail) }
         let address = String(tokens[0].original).trimmingCharacters(in: CharacterSet(charactersIn: "<>.,;"))
         guard CommandParser.isPlausibleEmail(address) else { return .refused(.email, .badEmail) }
         return .email(address)
+    }
+
+    /// `weekly email`, `reminders by text`, `agenda and weekly both`, `all email`: every word is a kind of
+    /// message, then an optional `by`/`via`, then a channel. `nil` for anything else.
+    static func channelChoice(_ words: [String]) -> Command? {
+        guard words.count >= 2, let choice = channel(words[words.count - 1]) else { return nil }
+        var topicWords = words.dropLast()
+        if let last = topicWords.last, ["by", "via", "over", "as", "to", "on"].contains(last) { topicWords = topicWords.dropLast() }
+        if topicWords.last == "both" && choice != .both { return nil }
+        guard let kinds = topics(topicWords) else { return nil }
+        return .channel(kinds, choice)
+    }
+
+    static func channel(_ word: String) -> ChannelChoice? {
+        switch word {
+        case "email", "e-mail", "mail", "emails": .email
+        case "sms", "text", "texts", "txt", "phone": .sms
+        case "both": .both
+        default: nil
+        }
+    }
+
+    /// Kinds of messages named by words such as `reminders`, `agenda and weekly`, `all`.
+    static func topics(_ words: ArraySlice<String>) -> [DeliveryKind]? {
+        var kinds: [DeliveryKind] = []
+        for word in words where !["and", "&", "+", ",", "the", "my"].contains(word) {
+            let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: ","))
+            switch trimmed {
+            case "reminder", "reminders": kinds.append(.reminder)
+            case "agenda", "agendas", "morning": kinds.append(.agenda)
+            case "motivation", "evening": kinds.append(.motivation)
+            case "nudge", "nudges", "overdue": kinds.append(.nudge)
+            case "weekly", "report", "reports", "progress": kinds.append(.weekly)
+            case "all", "everything": kinds.append(contentsOf: ChannelPreferences.routableKinds)
+            case "": continue
+            default: return nil
+            }
+        }
+        guard !kinds.isEmpty else { return nil }
+        var seen = Set<DeliveryKind>()
+        return kinds.filter { seen.insert($0).inserted }
     }
 
     /// One `@`, a non-empty local part, a dotted domain, no spaces or control characters.

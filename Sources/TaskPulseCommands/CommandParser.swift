@@ -39,6 +39,7 @@ public struct CommandParser: Sendable {
         let first = tokens[0].word
         let rest = Array(tokens.dropFirst())
         if let option = CommandParser.choice(tokens.map(\.word)) { return .choose(option) }
+        if let routing = CommandParser.channelChoice(tokens.map(\.word)) { return routing }
         switch first {
         case "add", "new", "todo", "task":
             if first == "task" && rest.isEmpty { return .list(.all) }

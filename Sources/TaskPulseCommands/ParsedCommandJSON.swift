@@ -55,6 +55,9 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
     public var quiet: Quiet?
     public var digest: Digest?
     public var email: String?
+    /// For `channel`: the kinds routed and the channel chosen.
+    public var kinds: [String]?
+    public var channel: String?
     public var phone: String?
     public var name: String?
     public var assignee: String?
@@ -64,7 +67,7 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case command, title, due, dueUTC = "due_utc", remind, rrule, priority, numbers, query, view
-        case durationSeconds = "duration_s", until, zone, quiet, digest, email, phone, name, assignee, answer, error, hint
+        case durationSeconds = "duration_s", until, zone, quiet, digest, email, kinds, channel, phone, name, assignee, answer, error, hint
     }
 
     public init(_ command: Command, zone timeZone: TimeZone) {
@@ -122,6 +125,11 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
             digest = Digest(kind: kind.rawValue, time: value)
         case .email(let address):
             email = address
+        case .emailRemove:
+            email = "off"
+        case .channel(let routed, let choice):
+            kinds = routed.map(\.rawValue)
+            channel = choice.rawValue
         case .link(let number, let student):
             phone = number.e164
             name = student
@@ -137,7 +145,7 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
             hint = suggestion
         case .help(let topic):
             query = topic
-        case .undo, .stop, .start, .agenda, .students, .status:
+        case .undo, .stop, .start, .agenda, .students, .status, .emailStatus:
             break
         }
     }

@@ -16,18 +16,9 @@ struct DigestText {
     /// Digests stay within two SMS segments, whatever the titles (prompts/README.md).
     static let segmentBudget = 2
 
-    private func time(_ instant: Date) -> String {
-        let local = ZonedTime.local(instant, in: zone).time
-        let hour = local.hour % 12 == 0 ? 12 : local.hour % 12
-        return "\(hour):\(local.minute < 10 ? "0" : "")\(local.minute) \(local.hour < 12 ? "AM" : "PM")"
-    }
+    private func time(_ instant: Date) -> String { DigestClock(zone: zone).time(instant) }
 
-    private func day(_ instant: Date) -> String {
-        let local = ZonedTime.local(instant, in: zone).date
-        let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][local.isoWeekday - 1]
-        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][local.month - 1]
-        return "\(weekday) \(month) \(local.day)"
-    }
+    private func day(_ instant: Date) -> String { DigestClock(zone: zone).day(instant) }
 
     private func items(_ tasks: [TaskItem], limit: Fit = Fit(), describe: (TaskItem) -> String) -> String {
         func title(_ task: TaskItem) -> String {
@@ -88,8 +79,7 @@ struct DigestText {
 
     func weekly(_ content: DigestContent) -> String? {
         guard content.completedThisWeek > 0 || !content.overdue.isEmpty else { return nil }
-        let rate = content.completedThisWeek == 0
-            ? 0 : Int((Double(content.completedOnTime) / Double(content.completedThisWeek) * 100).rounded())
+        let rate = DigestText.onTimePercent(content)
         return fitting { limit in
             templates.render(
                 "sms/weekly",
@@ -102,12 +92,20 @@ struct DigestText {
         }
     }
 
-    func motivation(_ content: DigestContent, catalog: MotivationCatalog) -> (String, Int)? {
+    /// The share of the week's completions made by their due time, in percent.
+    static func onTimePercent(_ content: DigestContent) -> Int {
+        content.completedThisWeek == 0
+            ? 0 : Int((Double(content.completedOnTime) / Double(content.completedThisWeek) * 100).rounded())
+    }
+
+    /// The motivation text and the line's words and index, or `nil` when the catalog has nothing left.
+    func motivation(_ content: DigestContent, catalog: MotivationCatalog) -> (text: String, words: String, index: Int)? {
         let facts = MotivationCatalog.Facts(streakDays: content.streakDays, completedThisWeek: content.completedThisWeek)
         guard let line = catalog.pick(
             facts: facts, recent: content.recentMotivationLines, poolChoice: Double.random(in: 0..<1),
             lineChoice: Double.random(in: 0..<1))
         else { return nil }
-        return (templates.render("sms/motivation", ["program": programName, "line": catalog.render(line, facts: facts)]), line)
+        let words = catalog.render(line, facts: facts)
+        return (templates.render("sms/motivation", ["program": programName, "line": words]), words, line)
     }
 }

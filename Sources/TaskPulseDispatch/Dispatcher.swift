@@ -27,25 +27,30 @@ public struct Dispatcher: Service {
         public var programName = "TaskPulse"
         /// Evening motivation lines (from `prompts/motivation.txt`).
         public var motivation = MotivationCatalog(lines: [])
-        /// The SMS templates (from `prompts/sms/`).
+        /// The SMS and email templates (from `prompts/`).
         public var templates = MessageTemplates.empty
+        /// The service's public URL, for links in emails (confirmation, unsubscribe).
+        public var publicURL = "http://localhost:8080"
 
         public init() {}
     }
 
     let store: any TaskStore
     let transport: any SMSTransport
+    /// The email edge; `nil` when this server has no mail server (email then falls back to SMS).
+    let mail: (any MailTransport)?
     let clock: any WallClock
     let wakeup: DispatchWakeup
     let settings: Settings
     let logger: Logger
 
     public init(
-        store: any TaskStore, transport: any SMSTransport, clock: any WallClock, wakeup: DispatchWakeup,
-        settings: Settings = Settings(), logger: Logger
+        store: any TaskStore, transport: any SMSTransport, mail: (any MailTransport)? = nil, clock: any WallClock,
+        wakeup: DispatchWakeup, settings: Settings = Settings(), logger: Logger
     ) {
         self.store = store
         self.transport = transport
+        self.mail = mail
         self.clock = clock
         self.wakeup = wakeup
         self.settings = settings
@@ -57,6 +62,13 @@ public struct Dispatcher: Service {
         if settings.releaseClaimsAtStart {
             let released = try await store.releaseAllClaims(now: clock.now())
             if released > 0 { logger.notice("released interrupted claims", metadata: ["tp.count": "\(released)"]) }
+        }
+        // People who have not texted since an upgrade still get their digests (issue 5).
+        do {
+            let scheduled = try await store.scheduleMissingDigests(now: clock.now())
+            if scheduled > 0 { logger.notice("scheduled missing digests", metadata: ["tp.count": "\(scheduled)"]) }
+        } catch {
+            logger.error("could not schedule missing digests", metadata: ["error": "\(error)"])
         }
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
@@ -118,10 +130,13 @@ public struct Dispatcher: Service {
 
     private func handle(_ claimed: ClaimedDelivery) async {
         let delivery = claimed.delivery
-        var metadata: Logger.Metadata = ["tp.delivery_id": "\(delivery.id)", "tp.user_id": "\(delivery.userID)"]
-        let result = await decide(claimed)
+        var metadata: Logger.Metadata = [
+            "tp.delivery_id": "\(delivery.id)", "tp.user_id": "\(delivery.userID)", "tp.channel": "\(delivery.channel)",
+        ]
+        let decision = await decideWithCopy(claimed)
+        let result = decision.result
         switch result {
-        case .sent(let sid, _): metadata["twilio.message_sid"] = "\(sid)"
+        case .sent(let sid, _): metadata["tp.provider_id"] = "\(sid)"
         case .retry(_, let code, let message), .dead(let code, let message), .failed(let code, let message):
             metadata["tp.error_code"] = "\(code ?? "-")"
             metadata["tp.error"] = "\(message)"
@@ -133,80 +148,214 @@ public struct Dispatcher: Service {
             // or it would be sent again when the lease runs out.
             let store = self.store
             let now = clock.now()
-            try await Task { try await store.recordDeliveryResult(result, deliveryID: delivery.id, now: now) }.value
+            try await Task {
+                try await store.recordDeliveryResult(result, deliveryID: delivery.id, now: now, emailCopy: decision.emailCopy)
+            }.value
+            if decision.emailCopy != nil { wakeup.signal() }
         } catch {
             // The lease runs out and the row is tried again: the documented duplicate window (DESIGN §4).
             logger.error("could not record a delivery result", metadata: metadata.merging(["error": "\(error)"]) { $1 })
         }
     }
 
+    /// What handling one row decided: its result, and the email copy to write with it (issue 5).
+    public struct Decision: Sendable {
+        public var result: DeliveryResult
+        public var emailCopy: PreparedEmail?
+    }
+
     /// Decides what to do with one claimed delivery and, if it is to be sent, sends it.
     func decide(_ claimedEarlier: ClaimedDelivery) async -> DeliveryResult {
+        await decideWithCopy(claimedEarlier).result
+    }
+
+    /// Decides and sends one row. An SMS row is one scheduled message: it is rendered once and goes
+    /// out on the channels the person chose for its kind, the email leg as a copy row written with
+    /// this row's result. An email row sends the copy (or the address confirmation) it carries.
+    func decideWithCopy(_ claimedEarlier: ClaimedDelivery) async -> Decision {
         // Rows wait for a free send slot after the claim: re-read the person and task now (DESIGN §3:
         // the opt-out check happens at send time).
         let claimed: ClaimedDelivery
         do {
             guard let current = try await store.currentState(ofDelivery: claimedEarlier.delivery.id) else {
-                return .canceled(reason: "delivery no longer exists")
+                return Decision(result: .canceled(reason: "delivery no longer exists"))
             }
             claimed = current
         } catch {
-            return .retry(
-                at: clock.now().addingTimeInterval(settings.pollInterval), errorCode: nil,
-                message: "could not re-read the delivery: \(error)")
+            return Decision(
+                result: .retry(
+                    at: clock.now().addingTimeInterval(settings.pollInterval), errorCode: nil,
+                    message: "could not re-read the delivery: \(error)"))
         }
-        let delivery = claimed.delivery
-        if claimed.user.isOptedOut { return .suppressed(reason: "recipient opted out") }
-        if claimed.user.numberInvalidAt != nil { return .suppressed(reason: "number marked invalid") }
-        if delivery.kind.isDigest { return await sendDigest(claimed) }
-        guard let task = claimed.task, task.status == .open else {
-            return .canceled(reason: "task no longer open")
+        if claimed.delivery.channel == .email { return Decision(result: await sendEmailRow(claimed)) }
+        let channels = ChannelPlan.channels(for: claimed.delivery.kind, user: claimed.user, mailAvailable: mail != nil)
+        let message: Rendered
+        switch await render(claimed, email: channels.contains(.email)) {
+        case .done(let result): return Decision(result: result)
+        case .message(let rendered): message = rendered
         }
-        let now = clock.now()
-        let body = ReminderText.render(
-            task: task, dueAt: task.remindAt ?? delivery.dueAt, now: now, programName: settings.programName,
-            templates: settings.templates)
-        return await send(body, to: claimed) { .sent(providerMessageID: $0, body: body) }
+        let smsBlocked: String? =
+            if !channels.contains(.sms) { "email only" }
+            else if claimed.user.isOptedOut { "recipient opted out" }
+            else if claimed.user.numberInvalidAt != nil { "number marked invalid" }
+            else { nil }
+        if let smsBlocked {
+            guard let email = message.email else { return Decision(result: .suppressed(reason: smsBlocked)) }
+            // The message still goes out, by email: the schedule moves on as if it had been texted.
+            return Decision(
+                result: .sentByEmail(nudgedTaskIDs: message.nudged, motivationLine: message.motivationLine),
+                emailCopy: email)
+        }
+        let result = await send(message.sms, to: claimed) { sid in
+            claimed.delivery.kind.isDigest
+                ? .sentDigest(providerMessageID: sid, body: message.sms, nudgedTaskIDs: message.nudged,
+                    motivationLine: message.motivationLine)
+                : .sent(providerMessageID: sid, body: message.sms)
+        }
+        return Decision(result: result, emailCopy: message.email)
     }
 
-    /// Renders a digest from what is true now: skipped when stale or when there is nothing to say.
-    private func sendDigest(_ claimed: ClaimedDelivery) async -> DeliveryResult {
+    /// A scheduled message rendered for its channels, with what it said (nudged tasks, motivation line).
+    struct Rendered {
+        var sms: String
+        var email: PreparedEmail?
+        var nudged: [TaskID] = []
+        var motivationLine: Int?
+    }
+
+    enum Rendering {
+        /// Nothing to send (task closed, stale, quiet hours, nothing to say): the row ends with this result.
+        case done(DeliveryResult)
+        case message(Rendered)
+    }
+
+    /// Renders a reminder or digest from what is true now, for SMS and (if `email`) email.
+    private func render(_ claimed: ClaimedDelivery, email wantsEmail: Bool) async -> Rendering {
         let delivery = claimed.delivery
         let now = clock.now()
+        let zone = TimeZone(identifier: claimed.user.timeZoneID) ?? .gmt
+        let emailText = EmailText(
+            programName: settings.programName, templates: settings.templates, zone: zone, now: now,
+            unsubscribeURL: unsubscribeURL(claimed.user))
+        guard delivery.kind.isDigest else {
+            guard let task = claimed.task, task.status == .open else { return .done(.canceled(reason: "task no longer open")) }
+            let dueAt = task.remindAt ?? delivery.dueAt
+            let body = ReminderText.render(
+                task: task, dueAt: dueAt, now: now, programName: settings.programName, templates: settings.templates)
+            return .message(Rendered(sms: body, email: wantsEmail ? emailText.reminder(task: task, dueAt: dueAt) : nil))
+        }
         if let period = delivery.kind.stalePeriod, now.timeIntervalSince(delivery.scheduledFor ?? delivery.dueAt) > period {
-            return .canceled(reason: "stale: older than its period")
+            return .done(.canceled(reason: "stale: older than its period"))
         }
         // Downtime or retries can bring a digest into quiet hours: hold it until they end (DESIGN §3).
         if let end = QuietHours.end(containing: now, settings: claimed.user.settings, zoneID: claimed.user.timeZoneID) {
-            return .retry(at: end, errorCode: nil, message: "held for quiet hours")
+            return .done(.retry(at: end, errorCode: nil, message: "held for quiet hours"))
         }
         let content: DigestContent
         do {
             content = try await store.digestContent(userID: claimed.user.id, now: now)
         } catch {
-            return .retry(at: now.addingTimeInterval(settings.pollInterval), errorCode: nil, message: "digest content: \(error)")
+            return .done(.retry(at: now.addingTimeInterval(settings.pollInterval), errorCode: nil, message: "digest content: \(error)"))
         }
-        let text = DigestText(
-            programName: settings.programName, templates: settings.templates, zone: TimeZone(identifier: claimed.user.timeZoneID) ?? .gmt, now: now)
-        var body: String?
-        var nudged: [TaskID] = []
-        var line: Int?
+        let text = DigestText(programName: settings.programName, templates: settings.templates, zone: zone, now: now)
+        var rendered: Rendered?
         switch delivery.kind {
-        case .agenda: body = text.agenda(content)
-        case .weekly: body = text.weekly(content)
-        case .nudge:
-            body = text.nudge(content)
-            nudged = content.newlyOverdue.map(\.id)
-        case .motivation:
-            if let (words, index) = text.motivation(content, catalog: settings.motivation) {
-                body = words
-                line = index
+        case .agenda:
+            rendered = text.agenda(content).map { Rendered(sms: $0, email: wantsEmail ? emailText.agenda(content) : nil) }
+        case .weekly:
+            rendered = text.weekly(content).map {
+                Rendered(sms: $0, email: wantsEmail ? emailText.weekly(content, onTimePercent: DigestText.onTimePercent(content)) : nil)
             }
-        case .reminder: break
+        case .nudge:
+            rendered = text.nudge(content).map {
+                Rendered(sms: $0, email: wantsEmail ? emailText.nudge(content) : nil, nudged: content.newlyOverdue.map(\.id))
+            }
+        case .motivation:
+            rendered = text.motivation(content, catalog: settings.motivation).map {
+                Rendered(sms: $0.text, email: wantsEmail ? emailText.motivation(line: $0.words) : nil, motivationLine: $0.index)
+            }
+        case .reminder, .emailVerification:
+            break
         }
-        guard let body else { return .canceled(reason: "nothing to say") }
-        return await send(body, to: claimed) {
-            .sentDigest(providerMessageID: $0, body: body, nudgedTaskIDs: nudged, motivationLine: line)
+        guard let rendered else { return .done(.canceled(reason: "nothing to say")) }
+        return .message(rendered)
+    }
+
+    /// The person's one-click unsubscribe link (RFC 8058), or empty when they have no confirmed address.
+    private func unsubscribeURL(_ user: User) -> String {
+        guard let token = user.email.unsubscribeToken else { return "" }
+        return settings.publicURL + "/email/unsubscribe?token=" + token
+    }
+
+    /// Sends an email row: an address confirmation, or the copy of a scheduled message.
+    private func sendEmailRow(_ claimed: ClaimedDelivery) async -> DeliveryResult {
+        let delivery = claimed.delivery
+        guard let mail else { return .failed(errorCode: nil, message: "no mail server configured (SMTP_URL)") }
+        guard let payload = delivery.payload.map({ Data($0.utf8) }) else {
+            return .failed(errorCode: nil, message: "email row without content")
+        }
+        if delivery.kind == .emailVerification {
+            guard let request = try? JSONDecoder().decode(EmailVerificationPayload.self, from: payload) else {
+                return .failed(errorCode: nil, message: "unreadable verification payload")
+            }
+            // A newer request replaced this link (or it expired while the mail server was down): say nothing.
+            do {
+                guard try await store.pendingEmailVerification(token: request.token, now: clock.now()) != nil else {
+                    return .canceled(reason: "confirmation link replaced or expired")
+                }
+            } catch {
+                return .retry(at: clock.now().addingTimeInterval(settings.pollInterval), errorCode: nil, message: "\(error)")
+            }
+            let link = settings.publicURL + "/email/verify?token=" + request.token
+            guard let email = EmailText.verification(
+                programName: settings.programName, templates: settings.templates, address: request.address, link: link,
+                hours: 24)
+            else { return .failed(errorCode: nil, message: "the verification template rendered empty") }
+            // The recorded body names the address, never the link: the outbox keeps no usable secret.
+            return await send(OutboundMail(to: request.address, subject: email.subject, text: email.text, html: email.html),
+                via: mail, attempts: delivery.attempts, recorded: "Confirmation link sent to \(request.address)")
+        }
+        // Email has its own consent (DESIGN §3): re-read at send time, like the SMS opt-out.
+        guard let address = claimed.user.email.address, claimed.user.email.verifiedAt != nil else {
+            return .suppressed(reason: "no confirmed email address")
+        }
+        if claimed.user.email.unsubscribedAt != nil { return .suppressed(reason: "unsubscribed from email") }
+        if delivery.kind == .reminder, claimed.task?.status != .open { return .canceled(reason: "task no longer open") }
+        if let period = delivery.kind.stalePeriod,
+            clock.now().timeIntervalSince(delivery.scheduledFor ?? delivery.dueAt) > period
+        {
+            return .canceled(reason: "stale: older than its period")
+        }
+        guard let email = try? JSONDecoder().decode(PreparedEmail.self, from: payload) else {
+            return .failed(errorCode: nil, message: "unreadable email payload")
+        }
+        var headers: [(String, String)] = []
+        let unsubscribe = unsubscribeURL(claimed.user)
+        if !unsubscribe.isEmpty {
+            // RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
+            headers = [("List-Unsubscribe", "<\(unsubscribe)>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+        }
+        return await send(
+            OutboundMail(to: address, subject: email.subject, text: email.text, html: email.html, headers: headers),
+            via: mail, attempts: delivery.attempts, recorded: "Subject: \(email.subject)\n\n\(email.text)")
+    }
+
+    /// Sends one email and classifies the outcome (4xx and connection trouble retried, 5xx permanent).
+    private func send(_ message: OutboundMail, via mail: any MailTransport, attempts: Int, recorded: String) async
+        -> DeliveryResult
+    {
+        switch await mail.send(message) {
+        case .accepted(let id):
+            return .sent(providerMessageID: id, body: recorded)
+        case .transient(let code, let text, let retryAfter):
+            guard let delay = settings.retryPolicy.delay(
+                afterAttempt: attempts, retryAfter: retryAfter, random: Double.random(in: 0..<1))
+            else { return .dead(errorCode: code, message: text) }
+            return .retry(at: clock.now().addingTimeInterval(delay), errorCode: code, message: text)
+        case .recipientOptedOut(let code, let text), .recipientInvalid(let code, let text):
+            return .failed(errorCode: code, message: text)
+        case .permanent(let code, let text):
+            return .failed(errorCode: code, message: text)
         }
     }
 

@@ -12,15 +12,17 @@ public enum DeliveryKind: String, Sendable, Codable {
     case nudge
     /// The weekly progress report.
     case weekly
+    /// The link that confirms a new email address (sent by email only, at once).
+    case emailVerification = "email_verification"
 
     /// Scheduled messages the person did not time themselves: held back by quiet hours (DESIGN §3).
-    public var isDigest: Bool { self != .reminder }
+    public var isDigest: Bool { self != .reminder && self != .emailVerification }
 
     /// A digest older than this when it could finally be sent is skipped, not sent stale (DESIGN §4):
     /// half its period, so a late one never arrives just before the next on-time one.
     public var stalePeriod: TimeInterval? {
         switch self {
-        case .reminder: nil
+        case .reminder, .emailVerification: nil
         case .agenda, .motivation, .nudge: 43_200
         case .weekly: 3.5 * 86_400
         }
@@ -65,12 +67,22 @@ public struct Delivery: Sendable, Equatable, Codable {
     public var sentAt: Date?
     /// For digests: the time the schedule called for, before quiet hours held it back.
     public var scheduledFor: Date?
+    /// SMS or email. Scheduled rows are SMS rows; email copies are their children (``parentID``).
+    public var channel: DeliveryChannel
+    /// The row an email copy was made from.
+    public var parentID: DeliveryID?
+    /// What an email row sends (JSON, see ``PreparedEmail``), written when the copy is made.
+    public var payload: String?
 
     public init(
         id: DeliveryID, userID: UserID, taskID: TaskID?, kind: DeliveryKind, dueAt: Date,
         status: DeliveryStatus, attempts: Int, body: String?, providerMessageID: String?,
-        errorCode: String?, errorMessage: String?, sentAt: Date?, scheduledFor: Date? = nil
+        errorCode: String?, errorMessage: String?, sentAt: Date?, scheduledFor: Date? = nil, channel: DeliveryChannel = .sms,
+        parentID: DeliveryID? = nil, payload: String? = nil
     ) {
+        self.channel = channel
+        self.parentID = parentID
+        self.payload = payload
         self.scheduledFor = scheduledFor
         self.id = id
         self.userID = userID

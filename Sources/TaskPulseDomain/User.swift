@@ -13,11 +13,18 @@ public struct User: Sendable, Equatable, Codable {
     public var createdAt: Date
     /// Digest and quiet-hour settings.
     public var settings: UserSettings
+    /// Which channel each kind of message takes.
+    public var channels: ChannelPreferences
+    /// The email channel: confirmed address and unsubscribe state.
+    public var email: EmailAddressState
 
     public init(
         id: UserID, phone: Phone, timeZoneID: String, optedOutAt: Date?, numberInvalidAt: Date?, createdAt: Date,
-        settings: UserSettings = UserSettings()
+        settings: UserSettings = UserSettings(), channels: ChannelPreferences = ChannelPreferences(),
+        email: EmailAddressState = EmailAddressState()
     ) {
+        self.channels = channels
+        self.email = email
         self.settings = settings
         self.id = id
         self.phone = phone

@@ -42,6 +42,48 @@ public struct MessageTemplates: Sendable {
         },
     ]
 
+    /// An email the service sends: `<name>.subject`, `<name>.text` and `<name>.html`, checked with sample data.
+    public struct EmailRequirement: Sendable {
+        public var name: String
+        /// Whether the text and HTML bodies must carry the unsubscribe link (every email but the
+        /// address confirmation, which goes to an address that has not subscribed).
+        public var needsUnsubscribeLink: Bool
+        public var sample: @Sendable () -> [String: Any]
+    }
+
+    static let sampleUnsubscribe = "https://tasks.example.com/email/unsubscribe?token=SAMPLE"
+    static var sampleTasks: [[String: Any]] { [
+        ["number": 1, "title": "call mom <3 & dad", "when": "9:00 AM"],
+        ["number": 4, "title": "team sync", "when": "11:30 AM"],
+    ] }
+
+    /// Every email the dispatcher renders.
+    public static let emailRequirements: [EmailRequirement] = [
+        EmailRequirement(name: "email/reminder", needsUnsubscribeLink: true) {
+            ["program": "TaskPulse", "title": "call the dentist about Friday", "number": 12, "late": true,
+             "due_time": "10:45 AM", "day": "Tue Nov 24", "unsubscribe_url": sampleUnsubscribe]
+        },
+        EmailRequirement(name: "email/agenda", needsUnsubscribeLink: true) {
+            ["program": "TaskPulse", "day": "Tue Nov 24", "has_today": true, "today": sampleTasks, "has_overdue": true,
+             "overdue": [["number": 2, "title": "pay rent", "when": "was Sat Nov 21"]], "unsubscribe_url": sampleUnsubscribe]
+        },
+        EmailRequirement(name: "email/nudge", needsUnsubscribeLink: true) {
+            ["program": "TaskPulse", "tasks": sampleTasks, "count": 2, "unsubscribe_url": sampleUnsubscribe]
+        },
+        EmailRequirement(name: "email/weekly", needsUnsubscribeLink: true) {
+            ["program": "TaskPulse", "done": 14, "has_done": true, "on_time_percent": 86, "has_streak": true, "streak": 6,
+             "has_overdue": true, "overdue": [["number": 2, "title": "pay rent", "when": "was Sat Nov 21"]],
+             "unsubscribe_url": sampleUnsubscribe]
+        },
+        EmailRequirement(name: "email/motivation", needsUnsubscribeLink: true) {
+            ["program": "TaskPulse", "line": "Small steps still move you forward.", "unsubscribe_url": sampleUnsubscribe]
+        },
+        EmailRequirement(name: "email/verify", needsUnsubscribeLink: false) {
+            ["program": "TaskPulse", "address": "me@example.com", "hours": 24,
+             "link": "https://tasks.example.com/email/verify?token=SAMPLE"]
+        },
+    ]
+
     init(library: MustacheLibrary) {
         self.library = library
     }
@@ -74,6 +116,43 @@ public struct MessageTemplates: Sendable {
             guard !text.isEmpty, segments <= requirement.segments else {
                 throw LoadError(
                     description: "\(requirement.name) renders to \(segments) \(encoding.rawValue) segments with sample data; budget \(requirement.segments): \(text)")
+            }
+        }
+        try checkEmail()
+    }
+
+    /// An email's subject, text and HTML from `<name>.subject|text|html` (`nil` when a part is missing).
+    public func renderEmail(_ name: String, _ data: [String: Any]) -> (subject: String, text: String, html: String)? {
+        let subject = render(name + ".subject", data).split(whereSeparator: \.isNewline).joined(separator: " ")
+        let text = render(name + ".text", data)
+        let html = render(name + ".html", data)
+        guard !subject.isEmpty, !text.isEmpty, !html.isEmpty else { return nil }
+        return (String(subject.prefix(150)), text + "\n", html + "\n")
+    }
+
+    /// Checks every email requirement: all three parts render, the subject is one short line, and the
+    /// bodies carry the unsubscribe link where one is required.
+    func checkEmail() throws {
+        for requirement in MessageTemplates.emailRequirements {
+            for part in ["subject", "text", "html"] where library.getTemplate(named: "\(requirement.name).\(part)") == nil {
+                throw LoadError(description: "template \(requirement.name).\(part).mustache is missing")
+            }
+            let sample = requirement.sample()
+            guard let email = renderEmail(requirement.name, sample) else {
+                throw LoadError(description: "\(requirement.name) renders an empty part with sample data")
+            }
+            let raw = render(requirement.name + ".subject", sample)
+            guard !raw.contains(where: \.isNewline), raw.count <= 150 else {
+                throw LoadError(description: "\(requirement.name).subject must be one line of at most 150 characters: \(raw)")
+            }
+            if requirement.needsUnsubscribeLink {
+                guard email.text.contains(Self.sampleUnsubscribe), email.html.contains(Self.sampleUnsubscribe) else {
+                    throw LoadError(
+                        description: "\(requirement.name).text and .html must both show {{unsubscribe_url}}")
+                }
+            }
+            if let link = sample["link"] as? String, !email.text.contains(link) || !email.html.contains(link) {
+                throw LoadError(description: "\(requirement.name).text and .html must both show {{link}}")
             }
         }
     }

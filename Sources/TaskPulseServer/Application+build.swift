@@ -13,6 +13,10 @@ import TaskPulseTiming
 public struct Dependencies: Sendable {
     public var store: any TaskStore
     public var sms: any SMSTransport
+    /// The email edge; `nil` when the server cannot send email.
+    public var mail: (any MailTransport)?
+    /// The dev-mode mailbox the simulator shows (when `mail` is it).
+    public var devMail: DevMailOutbox?
     public var clock: any WallClock
     public var logger: Logger
     /// Evening motivation lines, loaded and checked at start.
@@ -21,11 +25,14 @@ public struct Dependencies: Sendable {
     public var templates: MessageTemplates
 
     public init(
-        store: any TaskStore, sms: any SMSTransport, clock: any WallClock, logger: Logger,
-        motivation: MotivationCatalog = MotivationCatalog(lines: []), templates: MessageTemplates = .empty
+        store: any TaskStore, sms: any SMSTransport, mail: (any MailTransport)? = nil, devMail: DevMailOutbox? = nil,
+        clock: any WallClock, logger: Logger, motivation: MotivationCatalog = MotivationCatalog(lines: []),
+        templates: MessageTemplates = .empty
     ) {
         self.store = store
         self.sms = sms
+        self.devMail = devMail
+        self.mail = mail ?? devMail
         self.clock = clock
         self.logger = logger
         self.motivation = motivation
@@ -48,12 +55,20 @@ public struct Dependencies: Sendable {
         } else {
             sms = DevOutboxSMSTransport()
         }
+        var mail: (any MailTransport)?
+        var devMail: DevMailOutbox?
+        switch configuration.mailMode {
+        case .smtp(let settings): mail = try SMTPMailTransport(settings: settings, logger: logger)
+        case .devOutbox: devMail = DevMailOutbox()
+        case .none: mail = nil
+        }
         let motivation = try MotivationCatalog.load(
             directory: configuration.promptsDirectory, programName: configuration.programName)
         let templates = try await MessageTemplates.load(
             directory: (configuration.promptsDirectory as NSString).appendingPathComponent(""))
         return Dependencies(
-            store: store, sms: sms, clock: SystemWallClock(), logger: logger, motivation: motivation, templates: templates)
+            store: store, sms: sms, mail: mail, devMail: devMail, clock: SystemWallClock(), logger: logger,
+            motivation: motivation, templates: templates)
     }
 }
 
@@ -70,13 +85,15 @@ public func buildParts(_ configuration: TaskPulseConfiguration, _ dependencies: 
     let handler = InboundMessageHandler(
         store: dependencies.store, clock: dependencies.clock, wakeup: wakeup,
         defaultTimeZone: configuration.defaultTimeZone, programName: configuration.programName,
-        helpContact: configuration.helpContact)
+        helpContact: configuration.helpContact, mailAvailable: dependencies.mail != nil)
     var settings = Dispatcher.Settings()
+    settings.publicURL = configuration.linkBaseURL
     settings.programName = configuration.programName
     settings.motivation = dependencies.motivation
     settings.templates = dependencies.templates
     let dispatcher = Dispatcher(
-        store: dependencies.store, transport: dependencies.sms, clock: dependencies.clock, wakeup: wakeup,
+        store: dependencies.store, transport: dependencies.sms, mail: dependencies.mail, clock: dependencies.clock,
+        wakeup: wakeup,
         settings: settings, logger: dependencies.logger)
     return TaskPulseParts(handler: handler, dispatcher: dispatcher, wakeup: wakeup)
 }
@@ -106,9 +123,12 @@ public func buildRouter(
         signature: TwilioSignature(authToken: configuration.webhookAuthToken),
         publicURL: configuration.publicURL
     ).addRoutes(to: router)
+    EmailLinksController(store: dependencies.store, clock: dependencies.clock, programName: configuration.programName)
+        .addRoutes(to: router)
     if configuration.isDevMode {
-        SimulatorController(handler: parts.handler, store: dependencies.store, page: SimulatorPage.html).addRoutes(
-            to: router)
+        SimulatorController(
+            handler: parts.handler, store: dependencies.store, page: SimulatorPage.html, devMail: dependencies.devMail
+        ).addRoutes(to: router)
     }
     return router
 }

@@ -8,6 +8,10 @@ import TaskPulseTiming
 struct CommandPlanner {
     let formatter: ReplyFormatter
     let now: Date
+    /// Whether this server can send email (SMTP_URL set, or the dev outbox).
+    var mailAvailable = true
+    /// Makes the secret for an address confirmation link.
+    var makeToken: @Sendable () -> String = EmailTokens.make
 
     struct Plan: Sendable {
         var change: TaskChange
@@ -108,7 +112,17 @@ struct CommandPlanner {
             return fixed(formatter.notUnderstood(hint: hint))
         case .status:
             return plan(.recentDeliveries)
-        case .email, .link, .assign, .students, .progress, .unlink:
+        case .email(let address):
+            guard mailAvailable else { return fixed(OutcomeReplies.mailUnavailable) }
+            return plan(.requestEmail(address: address, token: makeToken()))
+        case .emailStatus:
+            return plan(.showEmail)
+        case .emailRemove:
+            return plan(.removeEmail)
+        case .channel(let kinds, let choice):
+            guard mailAvailable || choice == .sms else { return fixed(OutcomeReplies.mailUnavailable) }
+            return plan(.setChannels(kinds, choice))
+        case .link, .assign, .students, .progress, .unlink:
             return fixed(formatter.notYetAvailable(command.name))
         case .stop, .start, .help:
             return fixed("")

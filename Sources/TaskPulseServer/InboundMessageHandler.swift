@@ -31,12 +31,15 @@ public struct InboundMessageHandler: Sendable {
     let defaultTimeZone: String
     let programName: String
     let helpContact: String
+    /// Whether this server can send email (changes what `email ...` answers).
+    let mailAvailable: Bool
     let parser = CommandParser()
 
     public init(
         store: any TaskStore, clock: any WallClock, wakeup: DispatchWakeup, defaultTimeZone: String,
-        programName: String, helpContact: String
+        programName: String, helpContact: String, mailAvailable: Bool = true
     ) {
+        self.mailAvailable = mailAvailable
         self.store = store
         self.clock = clock
         self.wakeup = wakeup
@@ -59,7 +62,7 @@ public struct InboundMessageHandler: Sendable {
             ?? LocalTime(hour: 9, minute: 0)!
         let command = parser.parse(text.body, context: ParseContext(now: now, zone: zone, morningTime: morning))
         let formatter = ReplyFormatter(zone: zone, now: now, programName: programName, helpContact: helpContact)
-        let plan = CommandPlanner(formatter: formatter, now: now)
+        let plan = CommandPlanner(formatter: formatter, now: now, mailAvailable: mailAvailable)
             .plan(command, text: text.body, user: user, optOutType: text.optOutType)
         let programName = self.programName
         let result = try await store.handleInbound(

@@ -54,10 +54,28 @@ struct OutcomeReplies {
             return list(page, total: total, offset: offset, view: view)
         case .settingsChanged(let user, let moved):
             return settings(user, moved: moved)
+        case .emailVerificationSent(let address):
+            return "Check \(address) for a link to confirm it (it works for 24 hours). Then choose what comes by email, "
+                + "e.g. WEEKLY EMAIL or ALL BOTH."
+        case .emailAlreadyConfirmed(let address):
+            return "\(address) is already confirmed. Choose what comes by email, e.g. WEEKLY EMAIL or REMINDERS BOTH."
+        case .emailRateLimited:
+            return "That's enough confirmation emails for today. Check your inbox (and spam folder), or try again tomorrow."
+        case .emailRemoved(let address):
+            guard let address else { return "You have no email address on file. Everything comes by text." }
+            return "Removed \(address). Everything comes by text now."
+        case .emailStatus(let user, let pending):
+            return emailStatus(user, pendingAddress: pending)
         case .recentDeliveries(let deliveries):
-            guard !deliveries.isEmpty else { return "Nothing has been sent to you yet." }
-            let lines = deliveries.map { delivery -> String in
-                let body = delivery.body ?? delivery.kind.rawValue
+            // A row that went by email only is a placeholder: its email row tells the story.
+            let shown = deliveries.filter { !($0.status == .canceled && $0.errorMessage == "sent by email") }
+            guard !shown.isEmpty else { return "Nothing has been sent to you yet." }
+            let lines = shown.map { delivery -> String in
+                var body = delivery.body ?? delivery.kind.rawValue
+                if delivery.channel == .email {
+                    let subject = body.hasPrefix("Subject: ") ? String(body.dropFirst(9).prefix { $0 != "\n" }) : body
+                    body = "email: " + subject
+                }
                 let what = body.count > 40 ? body.prefix(40).trimmingWhitespace() + "..." : Substring(body)
                 let when = (delivery.sentAt ?? delivery.dueAt)
                 var state = delivery.status.rawValue
@@ -124,6 +142,39 @@ struct OutcomeReplies {
         let remaining = total - offset - page.count
         if remaining > 0 { lines.append("Text MORE for \(remaining) more.") }
         return lines.joined(separator: "\n")
+    }
+
+    static let mailUnavailable =
+        "Email isn't set up on this server yet (the operator needs to set SMTP_URL). Everything comes by text."
+
+    /// Which address is on file and which kinds of messages go by email.
+    private func emailStatus(_ user: User, pendingAddress: String?) -> String {
+        var parts: [String] = []
+        if let address = user.email.address, user.email.verifiedAt != nil {
+            parts.append(
+                user.email.unsubscribedAt == nil
+                    ? "Email: \(address) (confirmed)."
+                    : "Email: \(address), unsubscribed. Text EMAIL \(address) to turn it back on.")
+        }
+        if let pendingAddress, pendingAddress.lowercased() != user.email.address?.lowercased() {
+            parts.append("\(pendingAddress) waits for you to open the link we emailed.")
+        }
+        if parts.isEmpty { parts.append("No email address yet. Text EMAIL you@example.com to add one.") }
+        let names: [DeliveryKind: String] = [
+            .reminder: "reminders", .agenda: "agenda", .nudge: "overdue nudges", .motivation: "motivation",
+            .weekly: "weekly report",
+        ]
+        let byEmail = ChannelPreferences.routableKinds.filter { user.channels[$0] == .email }.compactMap { names[$0] }
+        let byBoth = ChannelPreferences.routableKinds.filter { user.channels[$0] == .both }.compactMap { names[$0] }
+        if byEmail.isEmpty && byBoth.isEmpty {
+            parts.append("Everything comes by text. Change with e.g. WEEKLY EMAIL or REMINDERS BOTH.")
+        } else {
+            if !byEmail.isEmpty { parts.append("By email: \(byEmail.joined(separator: ", ")).") }
+            if !byBoth.isEmpty { parts.append("By text and email: \(byBoth.joined(separator: ", ")).") }
+            if !user.email.isUsable { parts.append("Until an address is confirmed, these come by text.") }
+            parts.append("ALL TEXT puts everything back on text.")
+        }
+        return parts.joined(separator: " ")
     }
 
     private func settings(_ user: User, moved: Int) -> String {

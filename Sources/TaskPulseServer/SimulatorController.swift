@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import TaskPulseDomain
+import TaskPulseMessaging
 import TaskPulseStorage
 
 /// The dev-mode phone simulator (DESIGN §6): text the bot as any number and watch replies and
@@ -11,6 +12,8 @@ struct SimulatorController: Sendable {
     let handler: InboundMessageHandler
     let store: any TaskStore
     let page: String
+    /// The dev mailbox, when email goes there (no `SMTP_URL`).
+    var devMail: DevMailOutbox?
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/simulator") { _, _ in
@@ -20,6 +23,8 @@ struct SimulatorController: Sendable {
         }
         router.post("/simulator/api/send") { request, context in try await send(request, context: context) }
         router.get("/simulator/api/conversation") { request, _ in try await conversation(request) }
+        router.get("/simulator/api/mail") { request, _ in try await mailList(request) }
+        router.get("/simulator/mail/{id}") { request, context in try mailHTML(request, context: context) }
     }
 
     struct SendRequest: Decodable {
@@ -80,6 +85,47 @@ struct SimulatorController: Sendable {
             return item
         }
         return try json(["phone": phone.e164, "items": items, "opted_out": user.isOptedOut])
+    }
+
+    /// The dev mailbox: emails to the person with `phone` (their confirmed or pending address), newest first.
+    func mailList(_ request: Request) async throws -> Response {
+        guard let devMail else { return try json(["enabled": false, "items": [Any]()]) }
+        var addresses: Set<String>?
+        if let phoneText = request.uri.queryParameters.get("phone") {
+            guard let phone = Phone(phoneText) else {
+                return APIError.response(
+                    status: .badRequest, code: "invalid_field", message: "phone is not a phone number", field: "phone")
+            }
+            if let user = try await store.user(phone: phone) {
+                addresses = Set(try await store.emailAddresses(userID: user.id).map { $0.lowercased() })
+            } else {
+                addresses = []
+            }
+        }
+        let formatter = ISO8601DateFormatter()
+        let items: [[String: Any]] = devMail.mails().filter { addresses?.contains($0.mail.to.lowercased()) ?? true }
+            .prefix(50).map { kept in
+                [
+                    "id": kept.id, "at": formatter.string(from: kept.at), "to": kept.mail.to, "subject": kept.mail.subject,
+                    "text": kept.mail.text, "html_url": "/simulator/mail/\(kept.id)",
+                    "headers": Dictionary(kept.mail.headers.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first }),
+                ]
+            }
+        return try json(["enabled": true, "items": items])
+    }
+
+    /// One dev email's HTML body, sandboxed (no scripts, no requests out).
+    func mailHTML(_ request: Request, context: BasicRequestContext) throws -> Response {
+        guard let id = context.parameters.get("id", as: Int.self), let kept = devMail?.mail(id: id) else {
+            return APIError.response(status: .notFound, code: "not_found", message: "no such email", field: "id")
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .init("Content-Security-Policy")!: "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: kept.mail.html)))
     }
 
     private func json(_ object: [String: Any]) throws -> Response {

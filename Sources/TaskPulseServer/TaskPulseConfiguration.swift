@@ -1,4 +1,5 @@
 import Foundation
+import TaskPulseMessaging
 import TaskPulseDomain
 
 /// A configuration value that stops start-up (DESIGN §7): it names the variable.
@@ -47,6 +48,22 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
 
     /// Dev mode: no Twilio account, outbound SMS go to the outbox and the simulator (DESIGN §7).
     public var isDevMode: Bool { twilio == nil }
+    /// The mail server (`SMTP_URL`, `MAIL_FROM`, `SMTP_CA_FILE`); `nil` without one.
+    public var smtp: SMTPSettings?
+    /// Where email goes: SMTP when configured, the in-memory dev outbox in dev mode, nowhere otherwise.
+    public var mailMode: MailMode {
+        if let smtp { return .smtp(smtp) }
+        return isDevMode ? .devOutbox : .none
+    }
+    /// The base of links in emails: the public URL, or this machine in dev mode.
+    public var linkBaseURL: String { publicURL ?? "http://localhost:\(port)" }
+
+    /// How this server sends email.
+    public enum MailMode: Sendable, Equatable {
+        case smtp(SMTPSettings)
+        case devOutbox
+        case none
+    }
 
     /// Parses `environment`.
     /// - Throws: ``ConfigurationError`` naming the first bad variable.
@@ -134,6 +151,25 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
                 ?? (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         }
 
+        if let url = value("SMTP_URL") {
+            guard let from = value("MAIL_FROM") else {
+                throw ConfigurationError(variable: "MAIL_FROM", problem: "required with SMTP_URL: the sender address")
+            }
+            guard from.contains("@"), !from.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) else {
+                throw ConfigurationError(variable: "MAIL_FROM", problem: "expected a bare address like tasks@example.com")
+            }
+            let caFile = value("SMTP_CA_FILE")
+            if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                throw ConfigurationError(variable: "SMTP_CA_FILE", problem: "cannot read \(caFile)")
+            }
+            guard let settings = SMTPSettings(url: url, from: from, caFile: caFile) else {
+                throw ConfigurationError(
+                    variable: "SMTP_URL",
+                    problem: "expected smtp://user:pass@host:587?starttls=required|optional|off or smtps://user:pass@host:465")
+            }
+            smtp = settings
+        }
+
         defaultTimeZone = value("TASKPULSE_DEFAULT_TIMEZONE") ?? "America/New_York"
         guard TimeZone(identifier: defaultTimeZone) != nil else {
             throw ConfigurationError(
@@ -173,9 +209,17 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
         return url.host != nil
     }
 
+    private var mailDescription: String {
+        switch mailMode {
+        case .smtp(let settings): "smtp://\(settings.host):\(settings.port)"
+        case .devOutbox: "dev-outbox"
+        case .none: "off"
+        }
+    }
+
     /// The configuration with secrets redacted, for logs.
     public var description: String {
         "database=\(databasePath) listen=\(host):\(port) public_url=\(publicURL ?? "-") mode=\(isDevMode ? "dev" : "twilio") "
-            + "twilio_api=\(twilioAPIBase) default_tz=\(defaultTimeZone)"
+            + "twilio_api=\(twilioAPIBase) default_tz=\(defaultTimeZone) mail=\(mailDescription)"
     }
 }

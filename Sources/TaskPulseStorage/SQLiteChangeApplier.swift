@@ -108,6 +108,14 @@ struct SQLiteChangeApplier {
             try db.execute(sql: "UPDATE users SET opted_out_at = NULL WHERE id = ?", arguments: [userID.rawValue])
             try recordConsent(kind: "opt_in", source: "sms", wording: wording)
             return .optedIn(wasOptedOut: wasOptedOut)
+        case .requestEmail(let address, let token):
+            return try requestEmail(address, token: token)
+        case .removeEmail:
+            return try removeEmail()
+        case .showEmail:
+            return try emailStatus()
+        case .setChannels(let kinds, let choice):
+            return try setChannels(kinds, choice)
         case .none:
             return .recorded
         }

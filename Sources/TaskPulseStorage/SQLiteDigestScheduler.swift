@@ -21,7 +21,7 @@ struct SQLiteDigestScheduler {
     func ensureScheduled(_ user: User) throws {
         let pending = Set(
             try String.fetchAll(
-                db, sql: "SELECT kind FROM deliveries WHERE user_id = ? AND status IN ('pending', 'sending') AND kind != 'reminder'",
+                db, sql: "SELECT kind FROM deliveries WHERE user_id = ? AND status IN ('pending', 'sending') AND kind != 'reminder' AND channel = 'sms'",
                 arguments: [user.id.rawValue]))
         for kind in [DeliveryKind.agenda, .motivation, .weekly] where !pending.contains(kind.rawValue) {
             try schedule(kind, for: user, after: now)
@@ -35,7 +35,7 @@ struct SQLiteDigestScheduler {
             try db.execute(
                 sql: """
                     UPDATE deliveries SET status = 'canceled', error_message = 'rescheduled', updated_at = ?
-                    WHERE user_id = ? AND kind = ? AND status = 'pending'
+                    WHERE user_id = ? AND kind = ? AND status = 'pending' AND channel = 'sms'
                     """,
                 arguments: [now.storageValue, user.id.rawValue, kind.rawValue])
             if kind == .nudge { try scheduleNudge(for: user) } else { try schedule(kind, for: user, after: now) }
@@ -60,7 +60,7 @@ struct SQLiteDigestScheduler {
             minutes = SQLiteDigestScheduler.weeklyMinutes
         case .nudge:
             return try scheduleNudge(for: user)
-        case .reminder:
+        case .reminder, .emailVerification:
             return
         }
         let anchor = calculator.localDayNumber(of: instant, in: user.timeZoneID)
@@ -72,7 +72,8 @@ struct SQLiteDigestScheduler {
             db,
             sql: """
                 SELECT MAX(scheduled_for) FROM deliveries
-                WHERE user_id = ? AND kind = ? AND status IN ('sent', 'delivered', 'failed')
+                WHERE user_id = ? AND kind = ? AND status IN ('sent', 'delivered', 'failed', 'canceled')
+                    AND channel = 'sms' AND (status != 'canceled' OR error_message = 'sent by email')
                 """,
             arguments: [user.id.rawValue, kind.rawValue])
         {
@@ -96,8 +97,10 @@ struct SQLiteDigestScheduler {
 
     /// When the next nudge is due: an hour after the earliest task not nudged yet, or `nil` for none.
     private func nextNudgeTime(for user: User) throws -> Date? {
-        // Nobody is nudged who cannot be texted; START reschedules (ensureScheduled on the next text).
-        guard !user.isOptedOut, user.numberInvalidAt == nil else { return nil }
+        // Nobody is nudged who cannot be reached; START reschedules (ensureScheduled on the next text).
+        let textable = !user.isOptedOut && user.numberInvalidAt == nil
+        let emailable = user.email.isUsable && user.channels.nudge.includesEmail
+        guard textable || emailable else { return nil }
         // Only tasks that became overdue lately: the agenda already lists the old ones every morning.
         guard let earliest = try Double.fetchOne(
             db,
@@ -115,14 +118,14 @@ struct SQLiteDigestScheduler {
     func refreshNudge(for user: User) throws {
         let wanted = try nextNudgeTime(for: user)
         let pending = try Double.fetchAll(
-            db, sql: "SELECT scheduled_for FROM deliveries WHERE user_id = ? AND kind = 'nudge' AND status = 'pending'",
+            db, sql: "SELECT scheduled_for FROM deliveries WHERE user_id = ? AND kind = 'nudge' AND status = 'pending' AND channel = 'sms'",
             arguments: [user.id.rawValue])
         if let wanted, pending == [wanted.storageValue] { return }
         if wanted == nil, pending.isEmpty { return }
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'canceled', error_message = 'rescheduled', updated_at = ?
-                WHERE user_id = ? AND kind = 'nudge' AND status = 'pending'
+                WHERE user_id = ? AND kind = 'nudge' AND status = 'pending' AND channel = 'sms'
                 """,
             arguments: [now.storageValue, user.id.rawValue])
         if let wanted { try insert(.nudge, for: user, scheduledFor: wanted) }
@@ -134,6 +137,7 @@ struct SQLiteDigestScheduler {
             sql: """
                 INSERT INTO deliveries (user_id, kind, due_at, scheduled_for, status, created_at, updated_at)
                 VALUES (?, ?, ?, ?, 'pending', ?, ?)
+                ON CONFLICT DO NOTHING
                 """,
             arguments: [
                 user.id.rawValue, kind.rawValue, dueAt.storageValue, scheduledFor.storageValue, now.storageValue,

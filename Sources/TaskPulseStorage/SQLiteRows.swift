@@ -10,11 +10,13 @@ enum SQLiteRows {
         """
     static let userColumns = """
         id, phone, time_zone, opted_out_at, number_invalid_at, created_at, morning_minutes, morning_enabled, \
-        evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes
+        evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes, email, \
+        email_verified_at, email_unsubscribed_at, email_token, reminder_channel, agenda_channel, motivation_channel, \
+        nudge_channel, weekly_channel
         """
     static let deliveryColumns = """
         id, user_id, task_id, kind, due_at, status, attempts, body, provider_message_id, error_code, error_message, sent_at, \
-        scheduled_for
+        scheduled_for, channel, parent_id, payload
         """
 
     static func task(_ row: Row) -> TaskItem {
@@ -41,8 +43,18 @@ enum SQLiteRows {
                 morningMinutes: row["morning_minutes"], morningEnabled: row["morning_enabled"],
                 eveningMinutes: row["evening_minutes"], motivationEnabled: row["motivation_enabled"],
                 weeklyEnabled: row["weekly_enabled"], quietStartMinutes: row["quiet_start_minutes"],
-                quietEndMinutes: row["quiet_end_minutes"]))
+                quietEndMinutes: row["quiet_end_minutes"]),
+            channels: ChannelPreferences(
+                reminder: choice(row["reminder_channel"]), agenda: choice(row["agenda_channel"]),
+                motivation: choice(row["motivation_channel"]), nudge: choice(row["nudge_channel"]),
+                weekly: choice(row["weekly_channel"])),
+            email: EmailAddressState(
+                address: row["email"], verifiedAt: (row["email_verified_at"] as Double?).map(Date.init(storageValue:)),
+                unsubscribedAt: (row["email_unsubscribed_at"] as Double?).map(Date.init(storageValue:)),
+                unsubscribeToken: row["email_token"]))
     }
+
+    private static func choice(_ text: String?) -> ChannelChoice { text.flatMap(ChannelChoice.init(rawValue:)) ?? .sms }
 
     static func delivery(_ row: Row) -> Delivery {
         Delivery(
@@ -52,7 +64,9 @@ enum SQLiteRows {
             attempts: row["attempts"], body: row["body"], providerMessageID: row["provider_message_id"],
             errorCode: row["error_code"], errorMessage: row["error_message"],
             sentAt: (row["sent_at"] as Double?).map(Date.init(storageValue:)),
-            scheduledFor: (row["scheduled_for"] as Double?).map(Date.init(storageValue:)))
+            scheduledFor: (row["scheduled_for"] as Double?).map(Date.init(storageValue:)),
+            channel: DeliveryChannel(rawValue: row["channel"] ?? "sms") ?? .sms,
+            parentID: (row["parent_id"] as Int64?).map(DeliveryID.init), payload: row["payload"])
     }
 
     static func fetchTask(_ db: Database, id: TaskID) throws -> TaskItem? {

@@ -171,6 +171,48 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v6-email-channel") { db in
+            // Before the guard below: keep one pending row per digest kind (the newest) if a race left two.
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET status = 'canceled', error_message = 'duplicate run'
+                    WHERE status = 'pending' AND kind != 'reminder' AND id NOT IN (
+                        SELECT MAX(id) FROM deliveries WHERE status = 'pending' AND kind != 'reminder' GROUP BY user_id, kind);
+                    ALTER TABLE users ADD COLUMN email TEXT;
+                    ALTER TABLE users ADD COLUMN email_verified_at REAL;
+                    ALTER TABLE users ADD COLUMN email_unsubscribed_at REAL;
+                    ALTER TABLE users ADD COLUMN email_token TEXT;
+                    CREATE UNIQUE INDEX users_email_token ON users(email_token) WHERE email_token IS NOT NULL;
+                    ALTER TABLE users ADD COLUMN reminder_channel TEXT NOT NULL DEFAULT 'sms';
+                    ALTER TABLE users ADD COLUMN agenda_channel TEXT NOT NULL DEFAULT 'sms';
+                    ALTER TABLE users ADD COLUMN motivation_channel TEXT NOT NULL DEFAULT 'sms';
+                    ALTER TABLE users ADD COLUMN nudge_channel TEXT NOT NULL DEFAULT 'sms';
+                    ALTER TABLE users ADD COLUMN weekly_channel TEXT NOT NULL DEFAULT 'sms';
+                    ALTER TABLE deliveries ADD COLUMN parent_id INTEGER REFERENCES deliveries(id) ON DELETE SET NULL;
+                    ALTER TABLE deliveries ADD COLUMN payload TEXT;
+                    CREATE UNIQUE INDEX deliveries_one_copy ON deliveries(parent_id) WHERE parent_id IS NOT NULL;
+                    CREATE UNIQUE INDEX deliveries_one_pending_digest ON deliveries(user_id, kind)
+                        WHERE status = 'pending' AND kind NOT IN ('reminder', 'email_verification') AND channel = 'sms';
+                    CREATE TABLE email_verifications (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        address TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        used_at REAL
+                    );
+                    CREATE INDEX email_verifications_user ON email_verifications(user_id, created_at);
+                    CREATE TABLE email_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        address TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('verified', 'unsubscribed', 'removed')),
+                        source TEXT NOT NULL,
+                        at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

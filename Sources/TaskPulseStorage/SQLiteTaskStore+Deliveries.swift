@@ -59,34 +59,33 @@ extension SQLiteTaskStore {
         }
     }
 
-    public func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws {
+    public func recordDeliveryResult(
+        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?
+    ) async throws {
         let calculator = self.calculator
         try await write { db in
             let id = deliveryID.rawValue
             let at = now.storageValue
+            if let emailCopy { try SQLiteTaskStore.insertEmailCopy(db, of: id, mail: emailCopy, now: now) }
             try SQLiteTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
             switch result {
             case .sent(let providerMessageID, let body), .sentDigest(let providerMessageID, let body, _, _):
+                // A verification link is a secret: once sent, the outbox keeps neither the token nor the link.
                 try db.execute(
                     sql: """
                         UPDATE deliveries SET status = 'sent', provider_message_id = ?, body = ?, sent_at = ?,
-                            lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?
+                            lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ?,
+                            payload = CASE WHEN kind = 'email_verification' THEN NULL ELSE payload END
+                        WHERE id = ?
                         """,
                     arguments: [providerMessageID, body, at, at, id])
                 try SQLiteTaskStore.applyEarlyStatus(db, providerMessageID: providerMessageID, deliveryID: id, now: now)
                 if case .sentDigest(_, _, let nudged, let line) = result {
-                    for task in nudged {
-                        try db.execute(sql: "UPDATE tasks SET nudged_at = ? WHERE id = ?", arguments: [at, task.rawValue])
-                    }
-                    if let line {
-                        try db.execute(
-                            sql: """
-                                INSERT INTO motivation_history (user_id, line, sent_at)
-                                SELECT user_id, ?, ? FROM deliveries WHERE id = ?
-                                """,
-                            arguments: [line, at, id])
-                    }
+                    try SQLiteTaskStore.rememberDigestContent(db, deliveryID: id, nudged: nudged, line: line, now: now)
                 }
+            case .sentByEmail(let nudged, let line):
+                try finish(db, id: id, status: .canceled, code: nil, message: SQLiteTaskStore.sentByEmail, at: at)
+                try SQLiteTaskStore.rememberDigestContent(db, deliveryID: id, nudged: nudged, line: line, now: now)
             case .retry(let retryAt, let code, let message):
                 try db.execute(
                     sql: """
@@ -117,19 +116,56 @@ extension SQLiteTaskStore {
         }
     }
 
+    /// How an SMS row that went by email only is marked (status `canceled`).
+    static let sentByEmail = "sent by email"
+
+    /// The email copy of a scheduled row, due at once; at most one per row, so a retried SMS row
+    /// never makes a second copy.
+    static func insertEmailCopy(_ db: Database, of parentID: Int64, mail: PreparedEmail, now: Date) throws {
+        let payload = String(decoding: try JSONEncoder().encode(mail), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO deliveries (user_id, task_id, kind, channel, parent_id, payload, due_at, scheduled_for, status,
+                    created_at, updated_at)
+                SELECT user_id, task_id, kind, 'email', id, ?, ?, scheduled_for, 'pending', ?, ? FROM deliveries WHERE id = ?
+                ON CONFLICT DO NOTHING
+                """,
+            arguments: [payload, now.storageValue, now.storageValue, now.storageValue, parentID])
+    }
+
+    /// What a digest said, so the next one does not repeat it: nudged tasks and the motivation line.
+    static func rememberDigestContent(_ db: Database, deliveryID id: Int64, nudged: [TaskID], line: Int?, now: Date) throws {
+        let at = now.storageValue
+        for task in nudged {
+            try db.execute(sql: "UPDATE tasks SET nudged_at = ? WHERE id = ?", arguments: [at, task.rawValue])
+        }
+        if let line {
+            try db.execute(
+                sql: """
+                    INSERT INTO motivation_history (user_id, line, sent_at)
+                    SELECT user_id, ?, ? FROM deliveries WHERE id = ?
+                    """,
+                arguments: [line, at, id])
+        }
+    }
+
     /// A digest run ended (sent, skipped or failed): write the next run of its schedule.
     static func scheduleNextDigest(
         _ db: Database, deliveryID: Int64, now: Date, calculator: any OccurrenceCalculating
     ) throws {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT user_id, kind, scheduled_for, due_at FROM deliveries WHERE id = ?", arguments: [deliveryID]),
+            db, sql: "SELECT user_id, kind, scheduled_for, due_at FROM deliveries WHERE id = ? AND channel = 'sms'",
+            arguments: [deliveryID]),
             let kind = DeliveryKind(rawValue: row["kind"]), kind.isDigest,
             let user = try SQLiteRows.fetchUser(db, id: UserID(row["user_id"]))
         else { return }
         let scheduler = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
         let pending = try Bool.fetchOne(
             db,
-            sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE user_id = ? AND kind = ? AND status = 'pending' AND id != ?)",
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM deliveries
+                WHERE user_id = ? AND kind = ? AND status = 'pending' AND channel = 'sms' AND id != ?)
+                """,
             arguments: [user.id.rawValue, kind.rawValue, deliveryID]) ?? false
         guard !pending else { return }
         if kind == .nudge {
@@ -157,11 +193,13 @@ extension SQLiteTaskStore {
     ) throws {
         let passed: Bool
         switch result {
-        case .sent, .sentDigest, .suppressed, .failed, .dead, .recipientOptedOut, .recipientInvalid: passed = true
+        case .sent, .sentDigest, .sentByEmail, .suppressed, .failed, .dead, .recipientOptedOut, .recipientInvalid:
+            passed = true
         case .retry, .canceled: passed = false
         }
         guard passed, let row = try Row.fetchOne(
-            db, sql: "SELECT user_id, task_id FROM deliveries WHERE id = ? AND kind = 'reminder'", arguments: [deliveryID]),
+            db, sql: "SELECT user_id, task_id FROM deliveries WHERE id = ? AND kind = 'reminder' AND channel = 'sms'",
+            arguments: [deliveryID]),
             let taskID = row["task_id"] as Int64?, let task = try SQLiteRows.fetchTask(db, id: TaskID(taskID))
         else { return }
         if case .sent = result {

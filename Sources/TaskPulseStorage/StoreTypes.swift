@@ -73,6 +73,14 @@ public enum TaskChange: Sendable, Equatable {
     case settings(SettingsChange)
     /// Read what was sent to the person lately.
     case recentDeliveries
+    /// Start confirming a new email address: `token` is the link's secret (only its hash is stored).
+    case requestEmail(address: String, token: String)
+    /// Forget the person's email address; everything goes by text again.
+    case removeEmail
+    /// Show the email address and which kinds go by email.
+    case showEmail
+    /// Route kinds of messages by SMS, email or both.
+    case setChannels([DeliveryKind], ChannelChoice)
     /// The person opted out (STOP); `wording` is kept as the consent record.
     case optOut(wording: String)
     /// The person opted back in (START).
@@ -86,7 +94,9 @@ extension TaskChange {
     var touchesTasks: Bool {
         switch self {
         case .addTask, .complete, .delete, .snooze, .move, .skip, .choose, .undo: true
-        case .rename, .list, .listMore, .settings, .recentDeliveries, .optOut, .optIn, .none: false
+        case .rename, .list, .listMore, .settings, .recentDeliveries, .optOut, .optIn, .none, .requestEmail,
+            .removeEmail, .showEmail, .setChannels:
+            false
         }
     }
 }
@@ -118,6 +128,16 @@ public enum ChangeOutcome: Sendable, Equatable {
     case noPendingQuestion
     /// The latest sent (or failed) messages, newest first.
     case recentDeliveries([Delivery])
+    /// A confirmation link is on its way to the address.
+    case emailVerificationSent(address: String)
+    /// The address is already confirmed for this person; nothing was sent.
+    case emailAlreadyConfirmed(address: String)
+    /// Too many confirmation links lately (protects the address's owner from being flooded).
+    case emailRateLimited
+    /// The address was forgotten (`nil` when there was none).
+    case emailRemoved(address: String?)
+    /// The person's email state and channels (for `email` and channel changes).
+    case emailStatus(User, pendingAddress: String?)
     case optedOut(wasAlreadyOptedOut: Bool)
     case optedIn(wasOptedOut: Bool)
     case recorded
@@ -176,6 +196,8 @@ public enum DeliveryResult: Sendable, Equatable {
     case sent(providerMessageID: String, body: String)
     /// The provider accepted a digest; the nudged tasks and the motivation line used are remembered.
     case sentDigest(providerMessageID: String, body: String, nudgedTaskIDs: [TaskID], motivationLine: Int?)
+    /// Nothing went by SMS: the person chose email only for this kind, and an email copy carries it.
+    case sentByEmail(nudgedTaskIDs: [TaskID], motivationLine: Int?)
     /// A transient failure; try again at `retryAt`.
     case retry(at: Date, errorCode: String?, message: String)
     /// Transient failures used up the retry budget.

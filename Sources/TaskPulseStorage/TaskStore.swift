@@ -19,6 +19,36 @@ public enum ProviderStatus: Sendable, Equatable {
     }
 }
 
+extension TaskStore {
+    /// Records what happened to a claimed delivery (no email copy).
+    public func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws {
+        try await recordDeliveryResult(result, deliveryID: deliveryID, now: now, emailCopy: nil)
+    }
+}
+
+/// A verification link that can still be used.
+public struct PendingEmailVerification: Sendable, Equatable {
+    public var userID: UserID
+    public var address: String
+    public var expiresAt: Date
+
+    public init(userID: UserID, address: String, expiresAt: Date) {
+        self.userID = userID
+        self.address = address
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What following a verification link did.
+public enum EmailConfirmation: Sendable, Equatable {
+    /// The address is confirmed for this person.
+    case confirmed(address: String)
+    /// The link was already used (the address stays confirmed).
+    case alreadyUsed(address: String)
+    /// Too old, replaced by a newer link, or never issued.
+    case invalid
+}
+
 /// The storage edge (DESIGN §1, §4, §5). Every mutating method is one transaction.
 ///
 /// Implementations: ``SQLiteTaskStore`` (embedded default). Errors other than ``StoreError`` are
@@ -61,8 +91,11 @@ public protocol TaskStore: Sendable {
     /// What a person's digest says now (tasks due today, overdue, week's progress, recent lines).
     func digestContent(userID: UserID, now: Date) async throws -> DigestContent
 
-    /// Records what happened to a claimed delivery.
-    func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws
+    /// Records what happened to a claimed delivery and, in the same transaction, writes its email copy
+    /// (at most one per row) when the person gets this kind by email too.
+    func recordDeliveryResult(
+        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?
+    ) async throws
 
     /// Applies a provider status callback (Twilio `MessageStatus`) to the delivery with that provider id.
     /// A status never moves backwards: `delivered` or `failed` stay, whatever arrives later.
@@ -80,6 +113,23 @@ public protocol TaskStore: Sendable {
 
     /// A person's tasks (open ones by number, for lists and tests).
     func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem]
+
+    /// Makes sure every person has their digests scheduled (after an upgrade, people who never text
+    /// again would otherwise get none). Returns how many people needed it.
+    func scheduleMissingDigests(now: Date) async throws -> Int
+
+    /// The open verification for this link secret, if it is valid now.
+    func pendingEmailVerification(token: String, now: Date) async throws -> PendingEmailVerification?
+
+    /// Confirms the address behind this link secret (single use, expires). Starts email for the person.
+    func confirmEmail(token: String, now: Date) async throws -> EmailConfirmation
+
+    /// The one-click unsubscribe (RFC 8058) for the person with this unsubscribe secret.
+    /// - Returns: the address that was unsubscribed, or `nil` when the secret is unknown.
+    func unsubscribeEmail(token: String, now: Date) async throws -> String?
+
+    /// Every address a person has confirmed or asked to confirm lately (for the dev mailbox view).
+    func emailAddresses(userID: UserID) async throws -> [String]
 
     /// A person's outbox rows, newest last.
     func deliveries(userID: UserID) async throws -> [Delivery]

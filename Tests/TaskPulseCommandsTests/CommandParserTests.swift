@@ -1,4 +1,5 @@
 import Foundation
+import TaskPulseDomain
 import TaskPulseTiming
 import PropertyBased
 import Testing
@@ -26,6 +27,24 @@ struct CommandParserTests {
             Issue.record("\(text) should opt out, got \(parse(text))")
             return
         }
+    }
+
+    @Test("email commands and per-kind channel choices")
+    func channels() {
+        #expect(parse("email") == .emailStatus)
+        #expect(parse("email off") == .emailRemove)
+        #expect(parse("email me@example.com") == .email("me@example.com"))
+        #expect(parse("weekly email") == .channel([.weekly], .email))
+        #expect(parse("Reminders by text") == .channel([.reminder], .sms))
+        #expect(parse("agenda and weekly by email") == .channel([.agenda, .weekly], .email))
+        #expect(parse("all both") == .channel([.reminder, .agenda, .nudge, .motivation, .weekly], .both))
+        #expect(parse("email nudges") == .channel([.nudge], .email))
+        #expect(parse("motivation via e-mail") == .channel([.motivation], .email))
+        // Not routing: a task, a digest time, a refused address.
+        #expect(parse("add email landlord").name == "add")
+        #expect(parse("weekly off") == .digest(.weekly, .off))
+        #expect(parse("email bob@") == .refused(.email, .badEmail))
+        #expect(parse("weekly team email").name != "channel")
     }
 
     @Test("only the whole message is a keyword")

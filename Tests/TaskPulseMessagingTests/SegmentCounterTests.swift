@@ -58,16 +58,54 @@ struct MessageTemplateTests {
         #expect(text == "TaskPulse reminder: stretch (#2). Reply DONE 2 when finished.")
     }
 
+    static func copyPrompts(to folder: URL) throws {
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: promptsDirectory), to: folder)
+    }
+
+    @Test("the shipped emails: HTML escapes what people typed, text keeps it, both carry the unsubscribe link")
+    func shippedEmails() async throws {
+        let templates = try await MessageTemplates.load(directory: MessageTemplateTests.promptsDirectory)
+        let data: [String: Any] = [
+            "program": "TaskPulse", "title": "fix <b>bug</b> & ship", "number": 3, "day": "Mon Nov 23",
+            "unsubscribe_url": "https://x.example/email/unsubscribe?token=abc",
+        ]
+        let email = try #require(templates.renderEmail("email/reminder", data))
+        #expect(email.subject == "Reminder: fix <b>bug</b> & ship")
+        #expect(email.text.contains("Reminder: fix <b>bug</b> & ship (#3)"))
+        #expect(email.html.contains("fix &lt;b&gt;bug&lt;/b&gt; &amp; ship"))
+        #expect(!email.html.contains("<b>bug</b>"))
+        #expect(email.text.contains("https://x.example/email/unsubscribe?token=abc"))
+        #expect(email.html.contains("href=\"https://x.example/email/unsubscribe?token=abc\""))
+        let verify = try #require(
+            templates.renderEmail(
+                "email/verify",
+                ["program": "TaskPulse", "address": "a@b.example", "link": "https://x.example/email/verify?token=t", "hours": 24]))
+        #expect(verify.text.contains("https://x.example/email/verify?token=t"))
+        #expect(!verify.html.contains("unsubscribe"))
+    }
+
+    @Test("an email template without the unsubscribe link, or with a two-line subject, stops start-up")
+    func refusedEmail() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prompts-\(UUID().uuidString)")
+        try MessageTemplateTests.copyPrompts(to: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let weekly = folder.appendingPathComponent("email/weekly.html.mustache")
+        let original = try String(contentsOf: weekly, encoding: .utf8)
+        try original.replacingOccurrences(of: "{{> email/layout_bottom}}", with: "</body></html>")
+            .write(to: weekly, atomically: true, encoding: .utf8)
+        await #expect(throws: MessageTemplates.LoadError.self) { _ = try await MessageTemplates.load(directory: folder.path) }
+        try original.write(to: weekly, atomically: true, encoding: .utf8)
+        _ = try await MessageTemplates.load(directory: folder.path)
+        try "Your week\n{{done}} done".write(
+            to: folder.appendingPathComponent("email/weekly.subject.mustache"), atomically: true, encoding: .utf8)
+        await #expect(throws: MessageTemplates.LoadError.self) { _ = try await MessageTemplates.load(directory: folder.path) }
+    }
+
     @Test("a template over its budget or missing stops start-up")
     func refused() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prompts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sms"), withIntermediateDirectories: true)
+        try MessageTemplateTests.copyPrompts(to: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
-        for requirement in MessageTemplates.requirements {
-            let source = try String(
-                contentsOfFile: MessageTemplateTests.promptsDirectory + "/\(requirement.name).mustache", encoding: .utf8)
-            try source.write(to: folder.appendingPathComponent("\(requirement.name).mustache"), atomically: true, encoding: .utf8)
-        }
         _ = try await MessageTemplates.load(directory: folder.path)
         let long = String(repeating: "This reminder is far too wordy. ", count: 8) + "{{{title}}}"
         try long.write(to: folder.appendingPathComponent("sms/reminder.mustache"), atomically: true, encoding: .utf8)

@@ -26,7 +26,10 @@ struct Harness {
     let store: SQLiteTaskStore
     let application: Application<RouterResponder<BasicRequestContext>>
 
-    init(database: TemporaryDatabase, twilio: FakeTwilioServer, clock: FakeWallClock? = nil) async throws {
+    init(
+        database: TemporaryDatabase, twilio: FakeTwilioServer, clock: FakeWallClock? = nil,
+        mail: (any MailTransport)? = nil
+    ) async throws {
         configuration = try TaskPulseConfiguration(environment: [
             "TASKPULSE_DATABASE_URL": database.path, "TASKPULSE_PUBLIC_URL": Harness.publicURL,
             "TWILIO_ACCOUNT_SID": "ACtest0000000000000000000000000000", "TWILIO_AUTH_TOKEN": Harness.authToken,
@@ -41,7 +44,7 @@ struct Harness {
             sender: .number("+15550000000"),
             apiBase: twilio.baseURL, timeout: .seconds(5), logger: logger)
         dependencies = Dependencies(
-            store: store, sms: transport, clock: self.clock, logger: logger, motivation: try Prompts.motivation(),
+            store: store, sms: transport, mail: mail, clock: self.clock, logger: logger, motivation: try Prompts.motivation(),
             templates: try await Prompts.templates())
         parts = buildParts(configuration, dependencies)
         application = Application(router: buildRouter(configuration, dependencies, parts: parts), logger: logger)
@@ -52,6 +55,17 @@ struct Harness {
         try await FakeTwilioServer.with { twilio in
             try await TemporaryDatabase.with { database in
                 try await body(try await Harness(database: database, twilio: twilio), twilio)
+            }
+        }
+    }
+
+    /// Runs `body` with a harness whose email goes to `mail`.
+    static func with(
+        mail: any MailTransport, _ body: @Sendable (Harness, FakeTwilioServer) async throws -> Void
+    ) async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with { database in
+                try await body(try await Harness(database: database, twilio: twilio, mail: mail), twilio)
             }
         }
     }

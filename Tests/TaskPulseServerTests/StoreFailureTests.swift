@@ -24,7 +24,14 @@ struct UnavailableStore: TaskStore {
     ) async throws -> InboundResult { throw error }
     func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] { throw error }
     func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? { throw error }
-    func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws { throw error }
+    func recordDeliveryResult(
+        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?
+    ) async throws { throw error }
+    func scheduleMissingDigests(now: Date) async throws -> Int { throw error }
+    func pendingEmailVerification(token: String, now: Date) async throws -> PendingEmailVerification? { throw error }
+    func confirmEmail(token: String, now: Date) async throws -> EmailConfirmation { throw error }
+    func unsubscribeEmail(token: String, now: Date) async throws -> String? { throw error }
+    func emailAddresses(userID: UserID) async throws -> [String] { throw error }
     func nextPendingDeliveryDue() async throws -> Date? { throw error }
     func recordProviderStatus(providerMessageID: String, status: ProviderStatus, errorCode: String?, now: Date) async throws -> Bool { throw error }
     func digestContent(userID: UserID, now: Date) async throws -> DigestContent { throw error }

@@ -1,0 +1,141 @@
+import Crypto
+import Foundation
+import GRDB
+import TaskPulseDomain
+
+/// Secrets in email links: random, URL-safe, stored as hashes where the store only needs to recognise them.
+public enum EmailTokens {
+    /// A new 256-bit secret, base64url without padding.
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The SHA-256 of a secret, hex.
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension SQLiteTaskStore {
+    public func pendingEmailVerification(token: String, now: Date) async throws -> PendingEmailVerification? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT user_id, address, expires_at FROM email_verifications
+                    WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+                    """,
+                arguments: [EmailTokens.hash(token), now.storageValue]
+            ).map {
+                PendingEmailVerification(
+                    userID: UserID($0["user_id"]), address: $0["address"], expiresAt: Date(storageValue: $0["expires_at"]))
+            }
+        }
+    }
+
+    public func confirmEmail(token: String, now: Date) async throws -> EmailConfirmation {
+        try await write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, user_id, address, expires_at, used_at FROM email_verifications WHERE token_hash = ?",
+                    arguments: [EmailTokens.hash(token)])
+            else { return .invalid }
+            let address: String = row["address"]
+            let userID: Int64 = row["user_id"]
+            if row["used_at"] as Double? != nil {
+                let current = try String.fetchOne(db, sql: "SELECT email FROM users WHERE id = ?", arguments: [userID])
+                return current?.lowercased() == address.lowercased() ? .alreadyUsed(address: address) : .invalid
+            }
+            guard (row["expires_at"] as Double) > now.storageValue else { return .invalid }
+            try db.execute(
+                sql: "UPDATE email_verifications SET used_at = ? WHERE id = ?", arguments: [now.storageValue, row["id"] as Int64])
+            // A new unsubscribe secret with every confirmed address: links in mail to an old address stop working.
+            try db.execute(
+                sql: """
+                    UPDATE users SET email = ?, email_verified_at = ?, email_unsubscribed_at = NULL, email_token = ?
+                    WHERE id = ?
+                    """,
+                arguments: [address, now.storageValue, EmailTokens.make(), userID])
+            try db.execute(
+                sql: "INSERT INTO email_events (user_id, address, kind, source, at) VALUES (?, ?, 'verified', 'link', ?)",
+                arguments: [userID, address, now.storageValue])
+            return .confirmed(address: address)
+        }
+    }
+
+    public func unsubscribeEmail(token: String, now: Date) async throws -> String? {
+        try await write { db in
+            guard !token.isEmpty,
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, email, email_unsubscribed_at FROM users WHERE email_token = ?", arguments: [token]),
+                let address = row["email"] as String?
+            else { return nil }
+            let userID = UserID(row["id"])
+            if row["email_unsubscribed_at"] as Double? == nil {
+                try db.execute(
+                    sql: "UPDATE users SET email_unsubscribed_at = ? WHERE id = ?", arguments: [now.storageValue, userID.rawValue])
+                try db.execute(
+                    sql: """
+                        INSERT INTO email_events (user_id, address, kind, source, at) VALUES (?, ?, 'unsubscribed', 'one-click', ?)
+                        """,
+                    arguments: [userID.rawValue, address, now.storageValue])
+                try SQLiteTaskStore.cancelPendingEmail(db, userID: userID, reason: "unsubscribed from email", now: now)
+            }
+            return address
+        }
+    }
+
+    public func emailAddresses(userID: UserID) async throws -> [String] {
+        try await read { db in
+            let confirmed = try String.fetchAll(
+                db, sql: "SELECT email FROM users WHERE id = ? AND email IS NOT NULL", arguments: [userID.rawValue])
+            let asked = try String.fetchAll(
+                db, sql: "SELECT DISTINCT address FROM email_verifications WHERE user_id = ?", arguments: [userID.rawValue])
+            return Array(Set(confirmed + asked)).sorted()
+        }
+    }
+
+    /// Email rows still waiting for this person stop (unsubscribe, address removed).
+    static func cancelPendingEmail(_ db: Database, userID: UserID, reason: String, now: Date) throws {
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET status = 'suppressed', error_message = ?, updated_at = ?
+                WHERE user_id = ? AND channel = 'email' AND status = 'pending'
+                """,
+            arguments: [reason, now.storageValue, userID.rawValue])
+    }
+
+    public func scheduleMissingDigests(now: Date) async throws -> Int {
+        let calculator = self.calculator
+        var total = 0
+        var afterID: Int64 = 0
+        // In batches, so a large database never holds the writer for long.
+        while true {
+            let start = afterID
+            let (count, lastID) = try await write { db -> (Int, Int64?) in
+                let ids = try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT u.id FROM users u
+                        WHERE u.id > ? AND (u.morning_enabled = 1 OR u.motivation_enabled = 1 OR u.weekly_enabled = 1)
+                          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id AND d.kind != 'reminder'
+                                          AND d.channel = 'sms' AND d.status IN ('pending', 'sending'))
+                        ORDER BY u.id LIMIT 500
+                        """,
+                    arguments: [start])
+                let scheduler = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+                for id in ids {
+                    if let user = try SQLiteRows.fetchUser(db, id: UserID(id)) { try scheduler.ensureScheduled(user) }
+                }
+                return (ids.count, ids.last)
+            }
+            total += count
+            guard let lastID, count == 500 else { break }
+            afterID = lastID
+        }
+        return total
+    }
+}
