@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskPulseStorageTests",
-            dependencies: ["TaskPulseStorage", "TaskPulseTestSupport"]
+            dependencies: ["TaskPulseStorage", "TaskPulseTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TaskPulseServerTests",

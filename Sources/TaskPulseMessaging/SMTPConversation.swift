@@ -18,7 +18,7 @@ struct SMTPConversation {
 
     let settings: SMTPSettings
     let recipient: String
-    /// The whole message, headers and body, with CRLF line ends and dot-stuffing applied.
+    /// The whole message, headers and body, with CRLF line ends (dot-stuffed when sent).
     let message: String
     let clientName: String
     private(set) var step: Step = .greeting
@@ -76,7 +76,7 @@ struct SMTPConversation {
         case .data:
             guard code == 354 else { return fail() }
             step = .message
-            return [.send(message + "\r\n.")]
+            return [.send(SMTPConversation.dotStuffed(message) + "\r\n.")]
         case .message:
             guard code == 250 else { return fail() }
             // Accepted now: a connection lost after this must not send the email again. QUIT is a courtesy.
@@ -108,6 +108,14 @@ struct SMTPConversation {
     }
 }
 
+extension SMTPConversation {
+    /// RFC 5321 §4.5.2: a line that starts with "." gets one more, so no line of the message can end
+    /// the DATA phase early (a lone "." would otherwise cut the message there).
+    static func dotStuffed(_ message: String) -> String {
+        message.components(separatedBy: "\r\n").map { $0.hasPrefix(".") ? "." + $0 : $0 }.joined(separator: "\r\n")
+    }
+}
+
 /// Builds an RFC 5322 message: multipart/alternative text and HTML, UTF-8, base64 bodies.
 enum MailComposer {
     static func compose(_ mail: OutboundMail, from: String, messageID: String, date: Date) -> String {
@@ -125,8 +133,8 @@ enum MailComposer {
         lines += ["--\(boundary)", "Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: base64", ""]
         lines += base64Lines(mail.html)
         lines.append("--\(boundary)--")
-        // Dot-stuffing (RFC 5321 §4.5.2): base64 never starts a line with ".", headers might.
-        return lines.map { $0.hasPrefix(".") ? "." + $0 : $0 }.joined(separator: "\r\n")
+        // Dot-stuffing happens when the DATA is sent (SMTPConversation.dotStuffed).
+        return lines.joined(separator: "\r\n")
     }
 
     /// RFC 2047 for a header with non-ASCII text.

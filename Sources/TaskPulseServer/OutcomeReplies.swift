@@ -171,7 +171,11 @@ struct OutcomeReplies {
         } else {
             if !byEmail.isEmpty { parts.append("By email: \(byEmail.joined(separator: ", ")).") }
             if !byBoth.isEmpty { parts.append("By text and email: \(byBoth.joined(separator: ", ")).") }
-            if !user.email.isUsable { parts.append("Until an address is confirmed, these come by text.") }
+            if user.email.unsubscribedAt != nil {
+                parts.append("While you are unsubscribed, these come by text.")
+            } else if !user.email.isUsable {
+                parts.append("Until an address is confirmed, these come by text.")
+            }
             parts.append("ALL TEXT puts everything back on text.")
         }
         return parts.joined(separator: " ")

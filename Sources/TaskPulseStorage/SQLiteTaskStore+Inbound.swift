@@ -118,7 +118,7 @@ extension SQLiteTaskStore {
                 db,
                 sql: """
                     SELECT id, body, status, sent_at, updated_at FROM deliveries
-                    WHERE user_id = ? AND status NOT IN ('pending', 'sending', 'canceled') ORDER BY id DESC LIMIT ?
+                    WHERE user_id = ? AND channel = 'sms' AND status NOT IN ('pending', 'sending', 'canceled') ORDER BY id DESC LIMIT ?
                     """,
                 arguments: [userID.rawValue, limit])
             for row in outbound {

@@ -51,6 +51,21 @@ struct SMTPConversationTests {
         }
     }
 
+    @Test("a line starting with a dot is stuffed, so a lone dot inside the message cannot end it early")
+    func dotStuffing() {
+        var conversation = SMTPConversation(
+            settings: SMTPSettings(host: "h", port: 25, username: nil, password: nil, security: .none, from: "a@b.c"),
+            recipient: "me@example.com", message: "Subject: x\r\n\r\nline one\r\n.\r\n.hidden\r\nend")
+        _ = conversation.receive(code: 220, lines: [])
+        _ = conversation.receive(code: 250, lines: ["h"])
+        _ = conversation.receive(code: 250, lines: ["ok"])
+        _ = conversation.receive(code: 250, lines: ["ok"])
+        #expect(
+            conversation.receive(code: 354, lines: ["go"])
+                == [.send("Subject: x\r\n\r\nline one\r\n..\r\n..hidden\r\nend\r\n.")])
+        #expect(SMTPConversation.dotStuffed("no dots\r\nhere") == "no dots\r\nhere")
+    }
+
     @Test("SMTP_URL forms")
     func urls() throws {
         let starttls = try #require(SMTPSettings(url: "smtp://u%40x:p%3Ass@mail.example.com", from: "a@b.c"))

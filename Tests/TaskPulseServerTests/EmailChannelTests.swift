@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -237,6 +238,7 @@ struct EmailChannelTests {
             try await harness.application.test(.router) { client in
                 let status = try await client.text("email")
                 #expect(status.text.contains("unsubscribed"))
+                #expect(status.text.contains("While you are unsubscribed, these come by text."))
             }
         }
     }
@@ -304,6 +306,62 @@ struct EmailChannelTests {
             }
             let rows = try await harness.store.deliveries(userID: try await user(harness).id)
             #expect(!rows.contains { $0.channel == .email })
+        }
+    }
+}
+
+/// The whole email path against a real SMTP server (aiosmtpd, started by the test; `scripts/test` installs it).
+@Suite("Email through a real SMTP server", .enabled(if: SMTPSink.python != nil), .timeLimit(.minutes(1)))
+struct EmailSMTPEndToEndTests {
+    /// The decoded text/plain part of a raw message (our composer writes it base64).
+    func plainText(_ data: String) -> String? {
+        let lines = data.components(separatedBy: .newlines)
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("Content-Type: text/plain") }) else { return nil }
+        var encoded = ""
+        for line in lines[(start + 1)...] {
+            if line.hasPrefix("--") { break }
+            if line.hasPrefix("Content-Transfer-Encoding") || line.isEmpty { continue }
+            encoded += line
+        }
+        return Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test("confirmation and a reminder arrive over STARTTLS with login, with one-click unsubscribe headers")
+    func endToEnd() async throws {
+        let sink = try #require(try SMTPSink(user: "tp", password: "secret"))
+        defer { sink.stop() }
+        let transport = try SMTPMailTransport(
+            settings: SMTPSettings(
+                host: "127.0.0.1", port: sink.port, username: "tp", password: "secret", security: .startTLSRequired,
+                from: "tasks@example.com", caFile: sink.certificatePath),
+            timeout: .seconds(10), logger: Logger(label: "test"))
+        try await Harness.with(mail: transport) { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("email me@example.com") }
+            while try await harness.parts.dispatcher.drainOnce() > 0 {}
+            let confirmation = try #require(sink.messages().first)
+            #expect(confirmation.to == ["me@example.com"] && confirmation.from == "tasks@example.com")
+            #expect(confirmation.data.contains("Subject: Confirm your email for TaskPulse"))
+            let text = try #require(plainText(confirmation.data))
+            let link = try #require(text.range(of: "https://taskpulse.test/email/verify?token="))
+            let secret = String(text[link.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+            try await harness.application.test(.router) { client in
+                let confirmed = try await client.execute(
+                    uri: "/email/verify", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "token=\(secret)"))
+                #expect(confirmed.status == .ok)
+                _ = try await client.text("reminders email")
+                _ = try await client.text("add renew passport in 5 min")
+            }
+            harness.clock.advance(by: 300)
+            while try await harness.parts.dispatcher.drainOnce() > 0 {}
+            let messages = sink.messages()
+            #expect(messages.count == 2)
+            let reminder = try #require(messages.last)
+            #expect(reminder.data.contains("Subject: Reminder: renew passport"))
+            #expect(reminder.data.contains("List-Unsubscribe: <https://taskpulse.test/email/unsubscribe?token="))
+            #expect(reminder.data.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
+            #expect(plainText(reminder.data)?.contains("Reminder: renew passport (#1)") == true)
+            #expect(twilio.received.filter { $0.body.contains("renew passport") }.isEmpty)
         }
     }
 }

@@ -12,6 +12,43 @@ import Testing
 
 @Suite("Dev mode phone simulator")
 struct SimulatorTests {
+    @Test("without SMTP_URL, emails land in the dev mailbox the simulator shows, with a working confirmation link")
+    func devMailbox() async throws {
+        try await TemporaryDatabase.with { database in
+            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.path])
+            let devMail = DevMailOutbox()
+            let clock = FakeWallClock(now: Harness.start)
+            let dependencies = Dependencies(
+                store: try await database.openStore(), sms: DevOutboxSMSTransport(), devMail: devMail, clock: clock,
+                logger: Logger(label: "test"), templates: try await Prompts.templates())
+            let parts = buildParts(configuration, dependencies)
+            let app = Application(router: buildRouter(configuration, dependencies, parts: parts))
+            try await app.test(.router) { client in
+                _ = try await client.execute(
+                    uri: "/simulator/api/send", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"from": "+15555550100", "body": "email sim@example.com"}"#))
+                try await parts.dispatcher.drainOnce()
+                let list = try await client.execute(uri: "/simulator/api/mail?phone=%2B15555550100", method: .get)
+                let json = try #require(
+                    try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [String: Any])
+                let items = try #require(json["items"] as? [[String: Any]])
+                #expect(items.count == 1)
+                #expect(items.first?["to"] as? String == "sim@example.com")
+                let text = try #require(items.first?["text"] as? String)
+                // Dev links point at this machine, so the simulator's link can be clicked.
+                #expect(text.contains("http://localhost:8080/email/verify?token="))
+                let other = try await client.execute(uri: "/simulator/api/mail?phone=%2B15555550199", method: .get)
+                #expect(!String(buffer: other.body).contains("sim@example.com"))
+                let html = try await client.execute(uri: try #require(items.first?["html_url"] as? String), method: .get)
+                #expect(html.status == .ok)
+                #expect(html.headers[.init("Content-Security-Policy")!]?.hasPrefix("sandbox") == true)
+                #expect(String(buffer: html.body).contains("Confirm my email"))
+                let missing = try await client.execute(uri: "/simulator/mail/999", method: .get)
+                #expect(missing.status == .notFound)
+            }
+        }
+    }
+
     @Test("texts from the simulator are answered; scheduled messages show up in the conversation")
     func simulatorConversation() async throws {
         try await TemporaryDatabase.with { database in

@@ -101,6 +101,26 @@ struct UnitTests {
         #expect(!configuration.description.contains(configuration.webhookAuthToken))
     }
 
+    @Test("mail: SMTP when SMTP_URL is set, the dev mailbox in dev mode, none with Twilio and no SMTP_URL")
+    func mailModes() throws {
+        let smtp = try TaskPulseConfiguration(environment: [
+            "SMTP_URL": "smtps://u:p@mail.example.com", "MAIL_FROM": "tasks@example.com",
+        ])
+        guard case .smtp(let settings) = smtp.mailMode else {
+            Issue.record("expected SMTP, got \(smtp.mailMode)")
+            return
+        }
+        #expect(settings.port == 465 && settings.from == "tasks@example.com")
+        #expect(!smtp.description.contains("u:p"))
+        #expect(try TaskPulseConfiguration(environment: [:]).mailMode == .devOutbox)
+        let twilio = try TaskPulseConfiguration(environment: [
+            "TWILIO_ACCOUNT_SID": "ACxxxxxxxxxxxx", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+15550001111",
+            "TASKPULSE_PUBLIC_URL": "https://tasks.example.com",
+        ])
+        #expect(twilio.mailMode == .none)
+        #expect(twilio.linkBaseURL == "https://tasks.example.com")
+    }
+
     @Test(
         "a bad value names its variable",
         arguments: [
@@ -118,6 +138,13 @@ struct UnitTests {
             ),
             (["TASKPULSE_DATABASE_URL": "postgres://localhost/x"], "TASKPULSE_DATABASE_URL"),
             (["TWILIO_API_BASE": "ftp://x"], "TWILIO_API_BASE"),
+            (["SMTP_URL": "smtp://mail.example.com"], "MAIL_FROM"),
+            (["SMTP_URL": "smtp://mail.example.com", "MAIL_FROM": "Tasks <t@example.com>"], "MAIL_FROM"),
+            (["SMTP_URL": "imap://mail.example.com", "MAIL_FROM": "t@example.com"], "SMTP_URL"),
+            (
+                ["SMTP_URL": "smtp://mail.example.com", "MAIL_FROM": "t@example.com", "SMTP_CA_FILE": "/nonexistent.pem"],
+                "SMTP_CA_FILE"
+            ),
         ])
     func badValues(environment: [String: String], variable: String) {
         #expect(throws: ConfigurationError.self) { try TaskPulseConfiguration(environment: environment) }
