@@ -86,7 +86,8 @@ extension CommandParser {
             case "agenda", "agendas", "morning": kinds.append(.agenda)
             case "motivation", "evening": kinds.append(.motivation)
             case "nudge", "nudges", "overdue": kinds.append(.nudge)
-            case "weekly", "report", "reports", "progress": kinds.append(.weekly)
+            // Only "weekly": "weekly report email" stays a repeating task titled "report email".
+            case "weekly": kinds.append(.weekly)
             case "all", "everything": kinds.append(contentsOf: ChannelPreferences.routableKinds)
             case "": continue
             default: return nil
@@ -106,6 +107,8 @@ extension CommandParser {
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
         let allowedLocal = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "!#$%&'*+-/=?^_`{|}~."))
         let allowedDomain = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-."))
+        // ASCII only: without SMTPUTF8 a mail server refuses anything else after we said "check your inbox".
+        guard address.unicodeScalars.allSatisfy(\.isASCII) else { return false }
         return parts[0].unicodeScalars.allSatisfy(allowedLocal.contains)
             && domain.unicodeScalars.allSatisfy(allowedDomain.contains)
             && !parts[0].hasPrefix(".") && !parts[0].hasSuffix(".")

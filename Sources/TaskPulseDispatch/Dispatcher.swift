@@ -60,8 +60,13 @@ public struct Dispatcher: Service {
     /// Runs until graceful shutdown (or cancellation); the batch in hand is finished first.
     public func run() async throws {
         if settings.releaseClaimsAtStart {
-            let released = try await store.releaseAllClaims(now: clock.now())
-            if released > 0 { logger.notice("released interrupted claims", metadata: ["tp.count": "\(released)"]) }
+            do {
+                let released = try await store.releaseAllClaims(now: clock.now())
+                if released > 0 { logger.notice("released interrupted claims", metadata: ["tp.count": "\(released)"]) }
+            } catch {
+                // Leases run out on their own; the dispatcher still starts.
+                logger.error("could not release interrupted claims", metadata: ["error": "\(error)"])
+            }
         }
         // People who have not texted since an upgrade still get their digests (issue 5).
         do {
@@ -188,7 +193,9 @@ public struct Dispatcher: Service {
                     message: "could not re-read the delivery: \(error)"))
         }
         if claimed.delivery.channel == .email { return Decision(result: await sendEmailRow(claimed)) }
-        let channels = ChannelPlan.channels(for: claimed.delivery.kind, user: claimed.user, mailAvailable: mail != nil)
+        let channels: Set<DeliveryChannel> =
+            claimed.delivery.payload == SQLiteTaskStore.smsFallback
+            ? [.sms] : ChannelPlan.channels(for: claimed.delivery.kind, user: claimed.user, mailAvailable: mail != nil)
         let message: Rendered
         switch await render(claimed, email: channels.contains(.email)) {
         case .done(let result): return Decision(result: result)
@@ -332,8 +339,9 @@ public struct Dispatcher: Service {
         var headers: [(String, String)] = []
         let unsubscribe = unsubscribeURL(claimed.user)
         if !unsubscribe.isEmpty {
-            // RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to this URL.
-            headers = [("List-Unsubscribe", "<\(unsubscribe)>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+            headers = [("List-Unsubscribe", "<\(unsubscribe)>")]
+            // RFC 8058 one-click (mail clients POST "List-Unsubscribe=One-Click") requires an https URL.
+            if unsubscribe.hasPrefix("https://") { headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")) }
         }
         return await send(
             OutboundMail(to: address, subject: email.subject, text: email.text, html: email.html, headers: headers),

@@ -86,6 +86,9 @@ extension SQLiteTaskStore {
             case .sentByEmail(let nudged, let line):
                 try finish(db, id: id, status: .canceled, code: nil, message: SQLiteTaskStore.sentByEmail, at: at)
                 try SQLiteTaskStore.rememberDigestContent(db, deliveryID: id, nudged: nudged, line: line, now: now)
+            case .retry(_, _, _) where try SQLiteTaskStore.hasNewerRun(db, deliveryID: id):
+                // A settings change or a text wrote the next run while this one was in flight: that one stands.
+                try finish(db, id: id, status: .canceled, code: nil, message: "replaced by a newer run", at: at)
             case .retry(let retryAt, let code, let message):
                 try db.execute(
                     sql: """
@@ -109,12 +112,53 @@ extension SQLiteTaskStore {
             case .canceled(let reason):
                 try finish(db, id: id, status: .canceled, code: nil, message: reason, at: at)
             }
+            try SQLiteTaskStore.afterEmailCopyEnded(db, deliveryID: id, now: now)
             // After the row's own outcome (and any nudge marks), the schedule moves on.
             if !result.isRetry {
                 try SQLiteTaskStore.scheduleNextDigest(db, deliveryID: id, now: now, calculator: calculator)
             }
         }
     }
+
+    /// Whether another run of this digest row's kind is already waiting (only one may: a unique index).
+    static func hasNewerRun(_ db: Database, deliveryID: Int64) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM deliveries d JOIN deliveries me ON me.id = ?
+                WHERE d.user_id = me.user_id AND d.kind = me.kind AND d.status = 'pending' AND d.channel = 'sms'
+                  AND d.id != me.id AND me.channel = 'sms' AND me.kind NOT IN ('reminder', 'email_verification'))
+                """,
+            arguments: [deliveryID]) ?? false
+    }
+
+    /// An email row ended: a confirmation link never stays in the outbox, and a reminder that went by
+    /// email only and could not be sent (bounced, retries used up, unsubscribed, address removed) goes
+    /// by text instead: a reminder the person set must reach them.
+    static func afterEmailCopyEnded(_ db: Database, deliveryID: Int64, now: Date) throws {
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET payload = NULL
+                WHERE id = ? AND kind = 'email_verification' AND status NOT IN ('pending', 'sending')
+                """,
+            arguments: [deliveryID])
+        try db.execute(
+            sql: """
+                INSERT INTO deliveries (user_id, task_id, kind, channel, payload, due_at, status, created_at, updated_at)
+                SELECT c.user_id, c.task_id, 'reminder', 'sms', ?, ?, 'pending', ?, ?
+                FROM deliveries c JOIN deliveries p ON p.id = c.parent_id
+                JOIN tasks t ON t.id = c.task_id AND t.status = 'open'
+                WHERE c.id = ? AND c.channel = 'email' AND c.kind = 'reminder'
+                  AND c.status IN ('failed', 'dead', 'suppressed')
+                  AND p.status = 'canceled' AND p.error_message = ?
+                """,
+            arguments: [
+                smsFallback, now.storageValue, now.storageValue, now.storageValue, deliveryID, sentByEmail,
+            ])
+    }
+
+    /// The payload that makes an SMS row go by text whatever the person's channel choice (a fallback).
+    public static let smsFallback = "sms-fallback"
 
     /// How an SMS row that went by email only is marked (status `canceled`).
     static let sentByEmail = "sent by email"
@@ -202,7 +246,8 @@ extension SQLiteTaskStore {
             arguments: [deliveryID]),
             let taskID = row["task_id"] as Int64?, let task = try SQLiteRows.fetchTask(db, id: TaskID(taskID))
         else { return }
-        if case .sent = result {
+        switch result {
+        case .sent, .sentByEmail:
             try db.execute(
                 sql: """
                     INSERT INTO conversation_state (user_id, last_reminded_task_id, last_reminded_at) VALUES (?, ?, ?)
@@ -210,6 +255,8 @@ extension SQLiteTaskStore {
                         last_reminded_at = excluded.last_reminded_at
                     """,
                 arguments: [task.userID.rawValue, taskID, now.storageValue])
+        default:
+            break
         }
         var applier = SQLiteChangeApplier(db: db, userID: task.userID, now: now, calculator: calculator)
         try applier.occurrencePassed(task)
@@ -237,6 +284,16 @@ extension SQLiteTaskStore {
 
     public func releaseAllClaims(now: Date) async throws -> Int {
         try await write { db in
+            // A digest run whose next run was written meanwhile is not put back (one pending run per kind).
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET status = 'canceled', error_message = 'replaced by a newer run', lease_until = NULL,
+                        updated_at = ?
+                    WHERE status = 'sending' AND channel = 'sms' AND kind NOT IN ('reminder', 'email_verification')
+                      AND EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = deliveries.user_id AND d.kind = deliveries.kind
+                                  AND d.status = 'pending' AND d.channel = 'sms')
+                    """,
+                arguments: [now.storageValue])
             try db.execute(
                 sql:
                     "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ? WHERE status = 'sending'",

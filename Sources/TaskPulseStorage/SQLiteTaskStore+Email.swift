@@ -73,15 +73,19 @@ extension SQLiteTaskStore {
                     db, sql: "SELECT id, email, email_unsubscribed_at FROM users WHERE email_token = ?", arguments: [token]),
                 let address = row["email"] as String?
             else { return nil }
-            let userID = UserID(row["id"])
-            if row["email_unsubscribed_at"] as Double? == nil {
+            // The address asked for no more email: every person who confirmed it stops, not only this one.
+            let holders = try Int64.fetchAll(
+                db, sql: "SELECT id FROM users WHERE lower(email) = lower(?) AND email_unsubscribed_at IS NULL",
+                arguments: [address])
+            for id in holders {
+                let userID = UserID(id)
                 try db.execute(
-                    sql: "UPDATE users SET email_unsubscribed_at = ? WHERE id = ?", arguments: [now.storageValue, userID.rawValue])
+                    sql: "UPDATE users SET email_unsubscribed_at = ? WHERE id = ?", arguments: [now.storageValue, id])
                 try db.execute(
                     sql: """
                         INSERT INTO email_events (user_id, address, kind, source, at) VALUES (?, ?, 'unsubscribed', 'one-click', ?)
                         """,
-                    arguments: [userID.rawValue, address, now.storageValue])
+                    arguments: [id, address, now.storageValue])
                 try SQLiteTaskStore.cancelPendingEmail(db, userID: userID, reason: "unsubscribed from email", now: now)
             }
             return address
@@ -100,6 +104,13 @@ extension SQLiteTaskStore {
 
     /// Email rows still waiting for this person stop (unsubscribe, address removed).
     static func cancelPendingEmail(_ db: Database, userID: UserID, reason: String, now: Date) throws {
+        let stopped = try Int64.fetchAll(
+            db, sql: "SELECT id FROM deliveries WHERE user_id = ? AND channel = 'email' AND status = 'pending'",
+            arguments: [userID.rawValue])
+        defer {
+            // Reminders that were going by email only go by text instead.
+            for id in stopped { try? afterEmailCopyEnded(db, deliveryID: id, now: now) }
+        }
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'suppressed', error_message = ?, updated_at = ?
@@ -120,9 +131,13 @@ extension SQLiteTaskStore {
                     db,
                     sql: """
                         SELECT u.id FROM users u
-                        WHERE u.id > ? AND (u.morning_enabled = 1 OR u.motivation_enabled = 1 OR u.weekly_enabled = 1)
-                          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id AND d.kind != 'reminder'
-                                          AND d.channel = 'sms' AND d.status IN ('pending', 'sending'))
+                        WHERE u.id > ? AND (
+                            (u.morning_enabled = 1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id
+                                AND d.kind = 'agenda' AND d.channel = 'sms' AND d.status IN ('pending', 'sending')))
+                         OR (u.motivation_enabled = 1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id
+                                AND d.kind = 'motivation' AND d.channel = 'sms' AND d.status IN ('pending', 'sending')))
+                         OR (u.weekly_enabled = 1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id
+                                AND d.kind = 'weekly' AND d.channel = 'sms' AND d.status IN ('pending', 'sending'))))
                         ORDER BY u.id LIMIT 500
                         """,
                     arguments: [start])

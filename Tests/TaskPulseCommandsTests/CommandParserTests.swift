@@ -45,6 +45,8 @@ struct CommandParserTests {
         #expect(parse("weekly off") == .digest(.weekly, .off))
         #expect(parse("email bob@") == .refused(.email, .badEmail))
         #expect(parse("weekly team email").name != "channel")
+        #expect(parse("weekly report email").name == "add")
+        #expect(parse("email josé@exämple.com") == .refused(.email, .badEmail))
     }
 
     @Test("only the whole message is a keyword")

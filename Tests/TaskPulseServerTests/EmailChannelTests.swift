@@ -243,6 +243,44 @@ struct EmailChannelTests {
         }
     }
 
+    @Test("an email-only reminder that bounces goes by text instead; DONE right after an emailed reminder acts on it")
+    func bounceFallsBackToText() async throws {
+        let mail = RecordingMailTransport()
+        try await Harness.with(mail: mail) { harness, twilio in
+            try await confirm(harness, mail)
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("reminders email")
+                _ = try await client.text("add buy stamps in 5 min")
+                _ = try await client.text("add book table in 10 min")
+            }
+            mail.script([.permanent(errorCode: "smtp-550", message: "550 mailbox unavailable")])
+            harness.clock.advance(by: 300)
+            try await drain(harness)
+            #expect(twilio.received.filter { $0.body.contains("buy stamps") }.count == 1)
+            harness.clock.advance(by: 300)
+            try await drain(harness)
+            #expect(mail.sent.last?.subject == "Reminder: book table")
+            #expect(twilio.received.filter { $0.body.contains("book table") }.isEmpty)
+            try await harness.application.test(.router) { client in
+                let reply = try await client.text("done")
+                #expect(reply.text.contains("book table"))
+            }
+        }
+    }
+
+    @Test("a confirmation email that fails leaves no secret in the outbox")
+    func failedConfirmationForgetsSecret() async throws {
+        let mail = RecordingMailTransport()
+        mail.script([.permanent(errorCode: "smtp-550", message: "550 no such user")])
+        try await Harness.with(mail: mail) { harness, _ in
+            try await harness.application.test(.router) { client in _ = try await client.text("email gone@example.com") }
+            try await drain(harness)
+            let rows = try await harness.store.deliveries(userID: try await user(harness).id)
+            let row = try #require(rows.first { $0.kind == .emailVerification })
+            #expect(row.status == .failed && row.payload == nil)
+        }
+    }
+
     @Test("STOP ends SMS, not email: a person with reminders both still gets the email")
     func stopKeepsEmail() async throws {
         let mail = RecordingMailTransport()

@@ -48,6 +48,29 @@ struct EmailStoreTests {
         }
     }
 
+    @Test("a digest run left sending by a crash is not put back when its next run is already waiting")
+    func releaseKeepsOnePending() async throws {
+        try await TemporaryDatabase.with { database in
+            let store = try await database.openStore()
+            let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
+            _ = try await store.scheduleMissingDigests(now: now)
+            try await store.pool.write { db in
+                try db.execute(
+                    sql: "UPDATE deliveries SET status = 'sending', lease_until = 1 WHERE user_id = ? AND kind = 'agenda'",
+                    arguments: [user.id.rawValue])
+                try db.execute(
+                    sql: """
+                        INSERT INTO deliveries (user_id, kind, due_at, status, created_at, updated_at)
+                        VALUES (?, 'agenda', 0, 'pending', 0, 0)
+                        """,
+                    arguments: [user.id.rawValue])
+            }
+            _ = try await store.releaseAllClaims(now: now)
+            let agendas = try await store.deliveries(userID: user.id).filter { $0.kind == .agenda }
+            #expect(agendas.map(\.status) == [.canceled, .pending])
+        }
+    }
+
     @Test("the confirmation secret is stored only as a hash; an unknown or empty unsubscribe secret does nothing")
     func secrets() async throws {
         try await TemporaryDatabase.with { database in
