@@ -99,7 +99,7 @@ extension CommandParser {
     }
 
     /// One `@`, a non-empty local part, a dotted domain, no spaces or control characters.
-    static func isPlausibleEmail(_ address: String) -> Bool {
+    public static func isPlausibleEmail(_ address: String) -> Bool {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard address.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
         let domain = parts[1]

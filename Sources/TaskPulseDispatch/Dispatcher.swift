@@ -203,6 +203,7 @@ public struct Dispatcher: Service {
         }
         let smsBlocked: String? =
             if !channels.contains(.sms) { "email only" }
+            else if claimed.user.phone == nil { "no phone linked" }
             else if claimed.user.isOptedOut { "recipient opted out" }
             else if claimed.user.numberInvalidAt != nil { "number marked invalid" }
             else { nil }
@@ -374,7 +375,8 @@ public struct Dispatcher: Service {
         let delivery = claimed.delivery
         // An empty text means a template is missing: an operator problem, never a blank SMS.
         guard !body.isEmpty else { return .failed(errorCode: nil, message: "the message template rendered empty") }
-        switch await transport.send(OutboundSMS(to: claimed.user.phone, body: body)) {
+        guard let phone = claimed.user.phone else { return .suppressed(reason: "no phone linked") }
+        switch await transport.send(OutboundSMS(to: phone, body: body)) {
         case .accepted(let sid):
             return accepted(sid)
         case .transient(let code, let message, let retryAfter):

@@ -1,9 +1,11 @@
 import Foundation
 
-/// A person who texts the service, identified by their phone number.
+/// A person: someone who texts the service (identified by their phone number), someone with a web
+/// account (login email and password), or both once the account has linked its phone.
 public struct User: Sendable, Equatable, Codable {
     public var id: UserID
-    public var phone: Phone
+    /// The number the person texts from; `nil` for a web account that has not linked a phone yet.
+    public var phone: Phone?
     /// The person's IANA time zone; every wall-clock phrase they text is read in it.
     public var timeZoneID: String
     /// Set when the person texted STOP (or Twilio reported 21610); cleared by START.
@@ -17,12 +19,15 @@ public struct User: Sendable, Equatable, Codable {
     public var channels: ChannelPreferences
     /// The email channel: confirmed address and unsubscribe state.
     public var email: EmailAddressState
+    /// The web account's sign-in address, if the person has an account.
+    public var loginEmail: String?
 
     public init(
-        id: UserID, phone: Phone, timeZoneID: String, optedOutAt: Date?, numberInvalidAt: Date?, createdAt: Date,
+        id: UserID, phone: Phone?, timeZoneID: String, optedOutAt: Date?, numberInvalidAt: Date?, createdAt: Date,
         settings: UserSettings = UserSettings(), channels: ChannelPreferences = ChannelPreferences(),
-        email: EmailAddressState = EmailAddressState()
+        email: EmailAddressState = EmailAddressState(), loginEmail: String? = nil
     ) {
+        self.loginEmail = loginEmail
         self.channels = channels
         self.email = email
         self.settings = settings

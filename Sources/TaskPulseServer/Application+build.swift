@@ -123,6 +123,12 @@ public func buildRouter(
         signature: TwilioSignature(authToken: configuration.webhookAuthToken),
         publicURL: configuration.publicURL
     ).addRoutes(to: router)
+    APIController(
+        store: dependencies.store, clock: dependencies.clock,
+        tokens: AuthTokens(secret: configuration.jwtSecret, store: dependencies.store, clock: dependencies.clock),
+        wakeup: DispatchWakeupSignal { parts.wakeup.signal() }, defaultTimeZone: configuration.defaultTimeZone,
+        throttle: LoginThrottle()
+    ).addRoutes(to: router)
     EmailLinksController(store: dependencies.store, clock: dependencies.clock, programName: configuration.programName)
         .addRoutes(to: router)
     if configuration.isDevMode {

@@ -142,7 +142,7 @@ struct CommandPlanner {
         }
     }
 
-    private func draft(_ request: AddRequest) -> TaskDraft {
+    func draft(_ request: AddRequest) -> TaskDraft {
         TaskDraft(
             title: request.title, priority: request.priority, dueAt: request.schedule?.dueAt,
             remindAt: request.schedule?.remindAt, timeZoneID: formatter.zone.identifier, recurrence: request.recurrence,

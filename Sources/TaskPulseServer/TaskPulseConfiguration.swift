@@ -48,6 +48,11 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
 
     /// Dev mode: no Twilio account, outbound SMS go to the outbox and the simulator (DESIGN §7).
     public var isDevMode: Bool { twilio == nil }
+    /// The HMAC secret that signs API access tokens (`TASKPULSE_JWT_SECRET`, at least 32 characters).
+    /// Without it a random one is made at start: sessions then end when the service restarts.
+    public var jwtSecret: String
+    /// Whether ``jwtSecret`` was made up at start (logged as a warning).
+    public var jwtSecretIsEphemeral: Bool
     /// The mail server (`SMTP_URL`, `MAIL_FROM`, `SMTP_CA_FILE`); `nil` without one.
     public var smtp: SMTPSettings?
     /// Where email goes: SMTP when configured, the in-memory dev outbox in dev mode, nowhere otherwise.
@@ -149,6 +154,18 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
             webhookAuthToken =
                 value("TWILIO_AUTH_TOKEN")
                 ?? (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        }
+
+        if let secret = value("TASKPULSE_JWT_SECRET") {
+            guard secret.utf8.count >= 32 else {
+                throw ConfigurationError(
+                    variable: "TASKPULSE_JWT_SECRET", problem: "use at least 32 random characters (e.g. openssl rand -hex 32)")
+            }
+            jwtSecret = secret
+            jwtSecretIsEphemeral = false
+        } else {
+            jwtSecret = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+            jwtSecretIsEphemeral = true
         }
 
         if let url = value("SMTP_URL") {

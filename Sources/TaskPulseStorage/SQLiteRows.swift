@@ -12,7 +12,7 @@ enum SQLiteRows {
         id, phone, time_zone, opted_out_at, number_invalid_at, created_at, morning_minutes, morning_enabled, \
         evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes, email, \
         email_verified_at, email_unsubscribed_at, email_token, reminder_channel, agenda_channel, motivation_channel, \
-        nudge_channel, weekly_channel
+        nudge_channel, weekly_channel, login_email
         """
     static let deliveryColumns = """
         id, user_id, task_id, kind, due_at, status, attempts, body, provider_message_id, error_code, error_message, sent_at, \
@@ -33,7 +33,7 @@ enum SQLiteRows {
     }
 
     static func user(_ row: Row) -> User? {
-        guard let phone = Phone(row["phone"] as String) else { return nil }
+        let phone = (row["phone"] as String?).flatMap(Phone.init)
         return User(
             id: UserID(row["id"]), phone: phone, timeZoneID: row["time_zone"],
             optedOutAt: (row["opted_out_at"] as Double?).map(Date.init(storageValue:)),
@@ -51,7 +51,8 @@ enum SQLiteRows {
             email: EmailAddressState(
                 address: row["email"], verifiedAt: (row["email_verified_at"] as Double?).map(Date.init(storageValue:)),
                 unsubscribedAt: (row["email_unsubscribed_at"] as Double?).map(Date.init(storageValue:)),
-                unsubscribeToken: row["email_token"]))
+                unsubscribeToken: row["email_token"]),
+            loginEmail: row["login_email"])
     }
 
     private static func choice(_ text: String?) -> ChannelChoice { text.flatMap(ChannelChoice.init(rawValue:)) ?? .sms }

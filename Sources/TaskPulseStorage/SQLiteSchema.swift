@@ -213,6 +213,67 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v7-accounts") { db in
+            // A web account may exist before it links a phone: users.phone becomes optional (table rebuilt;
+            // GRDB runs migrations with foreign keys checked at the end, so references survive).
+            try db.execute(
+                sql: """
+                    CREATE TABLE users_v7 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        phone TEXT UNIQUE,
+                        time_zone TEXT NOT NULL,
+                        opted_out_at REAL,
+                        number_invalid_at REAL,
+                        created_at REAL NOT NULL,
+                        morning_minutes INTEGER NOT NULL DEFAULT 540,
+                        morning_enabled INTEGER NOT NULL DEFAULT 1,
+                        evening_minutes INTEGER NOT NULL DEFAULT 1080,
+                        motivation_enabled INTEGER NOT NULL DEFAULT 0,
+                        weekly_enabled INTEGER NOT NULL DEFAULT 1,
+                        quiet_start_minutes INTEGER DEFAULT 1260,
+                        quiet_end_minutes INTEGER DEFAULT 480,
+                        email TEXT,
+                        email_verified_at REAL,
+                        email_unsubscribed_at REAL,
+                        email_token TEXT,
+                        reminder_channel TEXT NOT NULL DEFAULT 'sms',
+                        agenda_channel TEXT NOT NULL DEFAULT 'sms',
+                        motivation_channel TEXT NOT NULL DEFAULT 'sms',
+                        nudge_channel TEXT NOT NULL DEFAULT 'sms',
+                        weekly_channel TEXT NOT NULL DEFAULT 'sms',
+                        login_email TEXT,
+                        password_hash TEXT
+                    );
+                    INSERT INTO users_v7 (id, phone, time_zone, opted_out_at, number_invalid_at, created_at, morning_minutes, morning_enabled,
+                        evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes, email,
+                        email_verified_at, email_unsubscribed_at, email_token, reminder_channel, agenda_channel,
+                        motivation_channel, nudge_channel, weekly_channel)
+                    SELECT id, phone, time_zone, opted_out_at, number_invalid_at, created_at, morning_minutes, morning_enabled,
+                        evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes, email,
+                        email_verified_at, email_unsubscribed_at, email_token, reminder_channel, agenda_channel,
+                        motivation_channel, nudge_channel, weekly_channel FROM users;
+                    DROP TABLE users;
+                    ALTER TABLE users_v7 RENAME TO users;
+                    CREATE UNIQUE INDEX users_email_token ON users(email_token) WHERE email_token IS NOT NULL;
+                    CREATE UNIQUE INDEX users_login_email ON users(lower(login_email)) WHERE login_email IS NOT NULL;
+                    CREATE TABLE auth_sessions (
+                        id TEXT PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        created_at REAL NOT NULL,
+                        revoked_at REAL,
+                        revoked_reason TEXT
+                    );
+                    CREATE INDEX auth_sessions_user ON auth_sessions(user_id);
+                    CREATE TABLE refresh_tokens (
+                        token_hash TEXT PRIMARY KEY,
+                        session_id TEXT NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        used_at REAL
+                    );
+                    CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -131,6 +131,42 @@ public protocol TaskStore: Sendable {
     /// Every address a person has confirmed or asked to confirm lately (for the dev mailbox view).
     func emailAddresses(userID: UserID) async throws -> [String]
 
+    // MARK: Web accounts and the tasks API (issue 6)
+
+    /// Creates a web account (a person without a phone yet). - Throws: ``AccountError/emailTaken``.
+    func register(email: String, passwordHash: String, timeZoneID: String, now: Date) async throws -> User
+
+    /// The account that signs in with this address (case-insensitive).
+    func account(email: String) async throws -> Account?
+
+    func user(id: UserID) async throws -> User?
+
+    /// Starts a session (a refresh-token family) with its first refresh token (stored as its hash).
+    func startSession(userID: UserID, sessionID: String, refreshTokenHash: String, expiresAt: Date, now: Date) async throws
+
+    /// Spends a refresh token and stores its successor; a spent token revokes its whole session.
+    func rotateRefreshToken(presentedHash: String, newHash: String, expiresAt: Date, now: Date) async throws
+        -> RefreshOutcome
+
+    /// Ends a session: its access and refresh tokens stop working at once.
+    func revokeSession(id: String, now: Date) async throws
+
+    /// Whether the session is current (checked on every API request, so logout takes effect at once).
+    func isSessionActive(id: String, userID: UserID) async throws -> Bool
+
+    /// One page of a person's tasks.
+    func taskPage(userID: UserID, query: TaskQuery) async throws -> TaskPage
+
+    /// One of the person's tasks; `nil` when it does not exist or belongs to someone else.
+    func task(userID: UserID, id: TaskID) async throws -> TaskItem?
+
+    /// Applies a change from the API in one transaction (no inbound message recorded).
+    /// - Returns: the outcome and whether the outbox was written.
+    func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool)
+
+    /// Sets a task's priority; `nil` when the task is not the person's.
+    func setPriority(_ priority: Priority?, taskID: TaskID, userID: UserID, now: Date) async throws -> TaskItem?
+
     /// A person's outbox rows, newest last.
     func deliveries(userID: UserID) async throws -> [Delivery]
 

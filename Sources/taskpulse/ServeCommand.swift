@@ -53,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
                 "DEV MODE: no Twilio account configured. No real SMS will be sent; outbound messages go to the dev outbox and the simulator."
             )
         }
+        if configuration.jwtSecretIsEphemeral {
+            logger.warning("TASKPULSE_JWT_SECRET is not set: API sessions end when the service restarts")
+        }
         let host = configuration.host == "0.0.0.0" ? "localhost" : configuration.host
         let app = try await buildApplication(configuration, dependencies) { port in
             if configuration.isDevMode {

@@ -163,7 +163,7 @@ struct ReminderDeliveryTests {
             }
             for delivery in claimed {
                 let result = await harness.parts.dispatcher.decide(delivery)
-                switch delivery.user.phone.e164 {
+                switch delivery.user.phone?.e164 {
                 case "+15555550100": #expect(result == .suppressed(reason: "recipient opted out"))
                 default: #expect(result == .canceled(reason: "task no longer open"))
                 }

@@ -32,6 +32,23 @@ struct UnavailableStore: TaskStore {
     func confirmEmail(token: String, now: Date) async throws -> EmailConfirmation { throw error }
     func unsubscribeEmail(token: String, now: Date) async throws -> String? { throw error }
     func emailAddresses(userID: UserID) async throws -> [String] { throw error }
+    func register(email: String, passwordHash: String, timeZoneID: String, now: Date) async throws -> User { throw error }
+    func account(email: String) async throws -> Account? { throw error }
+    func user(id: UserID) async throws -> User? { throw error }
+    func startSession(userID: UserID, sessionID: String, refreshTokenHash: String, expiresAt: Date, now: Date) async throws {
+        throw error
+    }
+    func rotateRefreshToken(presentedHash: String, newHash: String, expiresAt: Date, now: Date) async throws
+        -> RefreshOutcome
+    { throw error }
+    func revokeSession(id: String, now: Date) async throws { throw error }
+    func isSessionActive(id: String, userID: UserID) async throws -> Bool { throw error }
+    func taskPage(userID: UserID, query: TaskQuery) async throws -> TaskPage { throw error }
+    func task(userID: UserID, id: TaskID) async throws -> TaskItem? { throw error }
+    func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool) { throw error }
+    func setPriority(_ priority: Priority?, taskID: TaskID, userID: UserID, now: Date) async throws -> TaskItem? {
+        throw error
+    }
     func nextPendingDeliveryDue() async throws -> Date? { throw error }
     func recordProviderStatus(providerMessageID: String, status: ProviderStatus, errorCode: String?, now: Date) async throws -> Bool { throw error }
     func digestContent(userID: UserID, now: Date) async throws -> DigestContent { throw error }

@@ -1,0 +1,226 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+import TaskPulseDomain
+import TaskPulseStorage
+
+/// JSON in and out for the API: snake_case names, RFC 3339 UTC instants (DESIGN §6).
+enum JSON {
+    static func response(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Decodes the request body, or the 4xx answer naming what is wrong (never a 500).
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> Result<T, ResponseError> {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: APIController.maximumBody)
+        } catch {
+            return .failure(
+                ResponseError(
+                    APIError.response(
+                        status: .contentTooLarge, code: "body_too_large", message: "the body is over 64 KiB", field: nil)))
+        }
+        do {
+            return .success(try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)))
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return .failure(
+                ResponseError(
+                    APIError.response(
+                        status: .badRequest, code: "invalid_field", message: "\(field) has the wrong type", field: field)))
+        } catch {
+            return .failure(
+                ResponseError(
+                    APIError.response(
+                        status: .badRequest, code: "malformed_json", message: "the body is not a JSON object", field: nil)))
+        }
+    }
+
+    /// A 4xx response carried as an error value.
+    struct ResponseError: Error {
+        let response: Response
+        init(_ response: Response) { self.response = response }
+    }
+
+    static func string(_ date: Date?) -> String? {
+        guard let date else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// An RFC 3339 instant with an offset or Z, with or without fractional seconds.
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+}
+
+extension Result where Failure == JSON.ResponseError {
+    /// The value, or the error's response (for `switch` in handlers).
+    var response: Response? { if case .failure(let error) = self { error.response } else { nil } }
+}
+
+/// A task as the API shows it (DESIGN §6).
+struct APITask: Encodable {
+    var id: Int64
+    var number: Int
+    var title: String
+    var status: String
+    var priority: Int?
+    var dueAt: String?
+    var remindAt: String?
+    var recurrence: String?
+    var createdAt: String
+    var updatedAt: String
+    var completedAt: String?
+
+    init(_ task: TaskItem) {
+        id = task.id.rawValue
+        number = task.number
+        title = task.title
+        status = task.status.rawValue
+        priority = task.priority?.rawValue
+        dueAt = JSON.string(task.dueAt)
+        remindAt = JSON.string(task.remindAt)
+        recurrence = task.recurrence?.rrule
+        createdAt = JSON.string(task.createdAt) ?? ""
+        updatedAt = JSON.string(task.updatedAt) ?? ""
+        completedAt = JSON.string(task.completedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, number, title, status, priority, dueAt = "due_at", remindAt = "remind_at", recurrence
+        case createdAt = "created_at", updatedAt = "updated_at", completedAt = "completed_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(number, forKey: .number)
+        try container.encode(title, forKey: .title)
+        try container.encode(status, forKey: .status)
+        // Absent values are explicit nulls: the shape never changes.
+        try container.encode(priority, forKey: .priority)
+        try container.encode(dueAt, forKey: .dueAt)
+        try container.encode(remindAt, forKey: .remindAt)
+        try container.encode(recurrence, forKey: .recurrence)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(completedAt, forKey: .completedAt)
+    }
+}
+
+struct APITaskList: Encodable {
+    var items: [APITask]
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor = "next_cursor" }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// The signed-in person.
+struct APIMe: Encodable {
+    var id: Int64
+    var email: String?
+    var phone: String?
+    var timeZone: String
+
+    init(_ user: User) {
+        id = user.id.rawValue
+        email = user.loginEmail
+        phone = user.phone?.e164
+        timeZone = user.timeZoneID
+    }
+
+    enum CodingKeys: String, CodingKey { case id, email, phone, timeZone = "time_zone" }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(email, forKey: .email)
+        try container.encode(phone, forKey: .phone)
+        try container.encode(timeZone, forKey: .timeZone)
+    }
+}
+
+/// Opaque page cursors: the next offset, bound to the query's filters so a cursor from one query is
+/// refused by another.
+enum PageCursor {
+    static func make(offset: Int, query: TaskQuery) -> String {
+        let text = "\(offset):\(fingerprint(query))"
+        return Data(text.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    static func offset(_ cursor: String, query: TaskQuery) -> Int? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let offset = Int(parts[0]), offset >= 0, parts[1] == fingerprint(query) else { return nil }
+        return offset
+    }
+
+    private static func fingerprint(_ query: TaskQuery) -> String {
+        var copy = query
+        copy.offset = 0
+        copy.limit = 0
+        var hasher = FNV1a()
+        hasher.add("\(copy)")
+        return String(hasher.value, radix: 36)
+    }
+
+    /// A stable hash (Swift's Hasher is seeded per process; cursors must outlive one).
+    struct FNV1a {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        mutating func add(_ text: String) {
+            for byte in text.utf8 {
+                value ^= UInt64(byte)
+                value = value &* 0x100_0000_01b3
+            }
+        }
+    }
+}
+
+/// Failed sign-ins per account: after 5 in 15 minutes, wait until the oldest leaves the window.
+/// In memory, per node (a cluster-wide limit would live in the database).
+final class LoginThrottle: Sendable {
+    static let limit = 5
+    static let window: TimeInterval = 15 * 60
+    private let failures = Mutex<[String: [Date]]>([:])
+
+    func retryAfter(key: String, now: Date) -> TimeInterval? {
+        failures.withLock { table in
+            let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < LoginThrottle.window }
+            table[key] = recent.isEmpty ? nil : recent
+            guard recent.count >= LoginThrottle.limit, let oldest = recent.first else { return nil }
+            return LoginThrottle.window - now.timeIntervalSince(oldest)
+        }
+    }
+
+    func recordFailure(key: String, now: Date) {
+        failures.withLock { table in
+            table[key, default: []].append(now)
+            if table.count > 100_000 { table.removeAll() }  // bounded memory under a spray of addresses
+        }
+    }
+
+    func reset(key: String) { _ = failures.withLock { $0.removeValue(forKey: key) } }
+}

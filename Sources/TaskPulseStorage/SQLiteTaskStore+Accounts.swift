@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+import TaskPulseDomain
+
+/// Web accounts, sessions and refresh tokens (issue 6). Refresh tokens are stored as SHA-256 hashes.
+extension SQLiteTaskStore {
+    public func register(email: String, passwordHash: String, timeZoneID: String, now: Date) async throws -> User {
+        try await write { db in
+            let taken = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE lower(login_email) = lower(?))", arguments: [email])
+            if taken == true { throw AccountError.emailTaken }
+            try db.execute(
+                sql: "INSERT INTO users (time_zone, created_at, login_email, password_hash) VALUES (?, ?, ?, ?)",
+                arguments: [timeZoneID, now.storageValue, email, passwordHash])
+            guard let user = try SQLiteRows.fetchUser(db, id: UserID(db.lastInsertedRowID)) else {
+                throw StoreError.unavailable("account row vanished after insert")
+            }
+            return user
+        }
+    }
+
+    public func account(email: String) async throws -> Account? {
+        try await read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, password_hash FROM users WHERE lower(login_email) = lower(?)", arguments: [email]),
+                let hash = row["password_hash"] as String?,
+                let user = try SQLiteRows.fetchUser(db, id: UserID(row["id"]))
+            else { return nil }
+            return Account(user: user, passwordHash: hash)
+        }
+    }
+
+    public func user(id: UserID) async throws -> User? {
+        try await read { db in try SQLiteRows.fetchUser(db, id: id) }
+    }
+
+    public func startSession(
+        userID: UserID, sessionID: String, refreshTokenHash: String, expiresAt: Date, now: Date
+    ) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO auth_sessions (id, user_id, created_at) VALUES (?, ?, ?)",
+                arguments: [sessionID, userID.rawValue, now.storageValue])
+            try db.execute(
+                sql: "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [refreshTokenHash, sessionID, now.storageValue, expiresAt.storageValue])
+        }
+    }
+
+    public func rotateRefreshToken(
+        presentedHash: String, newHash: String, expiresAt: Date, now: Date
+    ) async throws -> RefreshOutcome {
+        try await write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT r.session_id, r.expires_at, r.used_at, s.user_id, s.revoked_at
+                        FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id WHERE r.token_hash = ?
+                        """,
+                    arguments: [presentedHash])
+            else { return .invalid }
+            let sessionID: String = row["session_id"]
+            if row["revoked_at"] as Double? != nil { return .invalid }
+            if row["used_at"] as Double? != nil {
+                // A spent token came back: it was stolen or replayed. End the whole family (RFC 9700 §4.14.2).
+                try SQLiteTaskStore.revoke(db, sessionID: sessionID, reason: "refresh token reused", now: now)
+                return .reused
+            }
+            guard (row["expires_at"] as Double) > now.storageValue else { return .invalid }
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", arguments: [now.storageValue, presentedHash])
+            try db.execute(
+                sql: "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [newHash, sessionID, now.storageValue, expiresAt.storageValue])
+            return .rotated(userID: UserID(row["user_id"]), sessionID: sessionID)
+        }
+    }
+
+    public func revokeSession(id: String, now: Date) async throws {
+        try await write { db in try SQLiteTaskStore.revoke(db, sessionID: id, reason: "logout", now: now) }
+    }
+
+    public func isSessionActive(id: String, userID: UserID) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM auth_sessions WHERE id = ? AND user_id = ? AND revoked_at IS NULL)",
+                arguments: [id, userID.rawValue]) ?? false
+        }
+    }
+
+    static func revoke(_ db: Database, sessionID: String, reason: String, now: Date) throws {
+        try db.execute(
+            sql: "UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, ?), revoked_reason = COALESCE(revoked_reason, ?) WHERE id = ?",
+            arguments: [now.storageValue, reason, sessionID])
+    }
+
+    public func taskPage(userID: UserID, query: TaskQuery) async throws -> TaskPage {
+        try await read { db in
+            var conditions = ["user_id = ?"]
+            var arguments: StatementArguments = [userID.rawValue]
+            if !query.statuses.isEmpty {
+                conditions.append("status IN (\(query.statuses.map { _ in "?" }.joined(separator: ", ")))")
+                for status in query.statuses { _ = arguments.append(contentsOf: [status.rawValue]) }
+            }
+            if let priority = query.priority {
+                conditions.append("priority = ?")
+                _ = arguments.append(contentsOf: [priority.rawValue])
+            }
+            if let from = query.dueFrom {
+                conditions.append("due_at >= ?")
+                _ = arguments.append(contentsOf: [from.storageValue])
+            }
+            if let before = query.dueBefore {
+                conditions.append("due_at < ?")
+                _ = arguments.append(contentsOf: [before.storageValue])
+            }
+            if let text = query.text, !text.isEmpty {
+                conditions.append("instr(lower(title), lower(?)) > 0")
+                _ = arguments.append(contentsOf: [text])
+            }
+            let direction = query.descending ? "DESC" : "ASC"
+            let order: String = switch query.sort {
+            // Undated tasks last whichever way dates run.
+            case .due: "due_at IS NULL, due_at \(direction), id \(direction)"
+            case .created: "created_at \(direction), id \(direction)"
+            case .priority: "priority IS NULL, priority \(direction), due_at IS NULL, due_at, id"
+            case .number: "number \(direction), id \(direction)"
+            }
+            _ = arguments.append(contentsOf: [query.limit + 1, query.offset])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE \(conditions.joined(separator: " AND "))
+                    ORDER BY \(order) LIMIT ? OFFSET ?
+                    """,
+                arguments: arguments
+            ).map(SQLiteRows.task)
+            return TaskPage(items: Array(rows.prefix(query.limit)), hasMore: rows.count > query.limit)
+        }
+    }
+
+    public func task(userID: UserID, id: TaskID) async throws -> TaskItem? {
+        try await read { db in
+            try SQLiteRows.fetchTask(db, id: id).flatMap { $0.userID == userID ? $0 : nil }
+        }
+    }
+
+    public func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool) {
+        let calculator = self.calculator
+        return try await write { db in
+            var changes = SQLiteChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
+            let outcome = try changes.apply(change)
+            if let user = try SQLiteRows.fetchUser(db, id: userID) {
+                let digests = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+                try digests.ensureScheduled(user)
+                if change.touchesTasks { try digests.refreshNudge(for: user) }
+            }
+            return (outcome, changes.scheduledDelivery)
+        }
+    }
+
+    public func setPriority(_ priority: Priority?, taskID: TaskID, userID: UserID, now: Date) async throws -> TaskItem? {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE tasks SET priority = ?, updated_at = ? WHERE id = ? AND user_id = ?",
+                arguments: [priority?.rawValue, now.storageValue, taskID.rawValue, userID.rawValue])
+            return try SQLiteRows.fetchTask(db, id: taskID).flatMap { $0.userID == userID ? $0 : nil }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+import TaskPulseDomain
+import TaskPulseServer
+import TaskPulseStorage
+import TaskPulseTestSupport
+
+/// The JSON API (issue 6): accounts, sessions, the person's own tasks, and isolation between people.
+@Suite("REST API /api/v1", .timeLimit(.minutes(1)))
+struct APITests {
+    func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    func post(_ client: some TestClientProtocol, _ path: String, _ body: String, token: String? = nil) async throws
+        -> TestResponse
+    {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(uri: "/api/v1" + path, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    func call(
+        _ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ path: String, token: String, body: String? = nil
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.authorization: "Bearer \(token)"]
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(
+            uri: "/api/v1" + path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    /// Registers `email` and returns its access and refresh tokens.
+    func register(_ client: some TestClientProtocol, _ email: String) async throws -> (access: String, refresh: String) {
+        let response = try await post(
+            client, "/auth/register", #"{"email": "\#(email)", "password": "correct horse battery", "time_zone": "America/New_York"}"#)
+        #expect(response.status == .created)
+        let body = try json(response)
+        #expect(body["token_type"] as? String == "Bearer" && body["expires_in"] as? Int == 900)
+        return (try #require(body["access_token"] as? String), try #require(body["refresh_token"] as? String))
+    }
+
+    func errorField(_ response: TestResponse) throws -> String? {
+        (try json(response)["error"] as? [String: Any])?["field"] as? String
+    }
+
+    @Test("register and login: bad input is a 4xx naming the field; a taken email is 409; wrong passwords are throttled")
+    func accounts() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                _ = try await register(client, "ann@example.com")
+                let taken = try await post(client, "/auth/register", #"{"email": "ANN@example.com", "password": "another one!"}"#)
+                #expect(taken.status == .conflict)
+                #expect(try errorField(taken) == "email")
+                for (body, field) in [
+                    (#"{"password": "long enough"}"#, "email"), (#"{"email": "nope", "password": "long enough"}"#, "email"),
+                    (#"{"email": "b@example.com", "password": "short"}"#, "password"),
+                    (#"{"email": "b@example.com", "password": "long enough", "time_zone": "Mars/Base"}"#, "time_zone"),
+                    (#"{"email": 42, "password": "long enough"}"#, "email"),
+                ] {
+                    let response = try await post(client, "/auth/register", body)
+                    #expect(response.status == .badRequest)
+                    #expect(try errorField(response) == field)
+                }
+                let malformed = try await post(client, "/auth/register", "{not json")
+                #expect(malformed.status == .badRequest)
+                #expect((try json(malformed)["error"] as? [String: Any])?["code"] as? String == "malformed_json")
+
+                let good = try await post(client, "/auth/login", #"{"email": "ann@example.com", "password": "correct horse battery"}"#)
+                #expect(good.status == .ok)
+                for _ in 1...5 {
+                    let wrong = try await post(client, "/auth/login", #"{"email": "ann@example.com", "password": "wrong wrong"}"#)
+                    #expect(wrong.status == .unauthorized)
+                }
+                let throttled = try await post(client, "/auth/login", #"{"email": "ann@example.com", "password": "correct horse battery"}"#)
+                #expect(throttled.status == .tooManyRequests)
+                #expect(throttled.headers[.retryAfter] != nil)
+                let unknown = try await post(client, "/auth/login", #"{"email": "who@example.com", "password": "whatever1"}"#)
+                #expect(unknown.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("refresh rotates; replaying a spent refresh token ends the session; logout ends access and refresh at once")
+    func sessions() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let first = try await register(client, "ann@example.com")
+                let me = try await call(client, .get, "/me", token: first.access)
+                #expect(me.status == .ok)
+                #expect(try json(me)["email"] as? String == "ann@example.com")
+                #expect(try await client.execute(uri: "/api/v1/me", method: .get).status == .unauthorized)
+                #expect(try await call(client, .get, "/me", token: first.access + "x").status == .unauthorized)
+
+                let rotated = try await post(client, "/auth/refresh", #"{"refresh_token": "\#(first.refresh)"}"#)
+                #expect(rotated.status == .ok)
+                let second = try #require(try json(rotated)["refresh_token"] as? String)
+                #expect(second != first.refresh)
+                let replay = try await post(client, "/auth/refresh", #"{"refresh_token": "\#(first.refresh)"}"#)
+                #expect(replay.status == .unauthorized)
+                #expect((try json(replay)["error"] as? [String: Any])?["code"] as? String == "refresh_token_reused")
+                // The whole family is gone: the newer refresh token and the access token too.
+                #expect(try await post(client, "/auth/refresh", #"{"refresh_token": "\#(second)"}"#).status == .unauthorized)
+                #expect(try await call(client, .get, "/me", token: first.access).status == .unauthorized)
+
+                let login = try await post(client, "/auth/login", #"{"email": "ann@example.com", "password": "correct horse battery"}"#)
+                let access = try #require(try json(login)["access_token"] as? String)
+                let refresh = try #require(try json(login)["refresh_token"] as? String)
+                #expect(try await post(client, "/auth/logout", "", token: access).status == .noContent)
+                #expect(try await call(client, .get, "/me", token: access).status == .unauthorized)
+                #expect(try await post(client, "/auth/refresh", #"{"refresh_token": "\#(refresh)"}"#).status == .unauthorized)
+                // An access token past its 15 minutes is refused.
+                let later = try await register(client, "bob@example.com")
+                harness.clock.advance(by: 16 * 60)
+                #expect(try await call(client, .get, "/me", token: later.access).status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("tasks: natural-language and explicit create, filters, cursor pages, update, complete, delete")
+    func tasks() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let token = try await register(client, "ann@example.com").access
+                let created = try await post(client, "/tasks", #"{"text": "call mom tomorrow 9am !high"}"#, token: token)
+                #expect(created.status == .created)
+                let task = try json(created)
+                #expect(task["title"] as? String == "call mom")
+                #expect(task["due_at"] as? String == "2026-11-24T14:00:00Z")  // 9:00 in New York
+                #expect(task["priority"] as? Int == 1)
+                #expect(task.keys.contains("recurrence") && task["recurrence"] is NSNull)
+                let explicit = try await post(
+                    client, "/tasks", #"{"title": "pay rent", "due_at": "2026-12-01T14:00:00Z", "priority": 2}"#, token: token)
+                #expect(explicit.status == .created)
+                for title in ["alpha", "beta", "gamma"] {
+                    _ = try await post(client, "/tasks", #"{"title": "\#(title)"}"#, token: token)
+                }
+                let repeating = try await post(client, "/tasks", #"{"text": "every weekday 7am stretch"}"#, token: token)
+                #expect(try json(repeating)["recurrence"] as? String == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR")
+                let refused = try await post(client, "/tasks", #"{"text": "dentist feb 30 3pm"}"#, token: token)
+                #expect(refused.status == .badRequest)
+                #expect(try errorField(refused) == "text")
+                #expect(try await post(client, "/tasks", #"{"title": ""}"#, token: token).status == .badRequest)
+                #expect(try await post(client, "/tasks", #"{"title": "x", "due_at": "tomorrow"}"#, token: token).status == .badRequest)
+
+                let high = try json(try await call(client, .get, "/tasks?priority=1", token: token))
+                #expect((high["items"] as? [[String: Any]])?.map { $0["title"] as? String } == ["call mom"])
+                let search = try json(try await call(client, .get, "/tasks?q=RENT", token: token))
+                #expect((search["items"] as? [[String: Any]])?.count == 1)
+                let dated = try json(
+                    try await call(
+                        client, .get, "/tasks?due_from=2026-11-30T00:00:00Z&due_to=2026-12-02T00:00:00Z", token: token))
+                #expect((dated["items"] as? [[String: Any]])?.map { $0["title"] as? String } == ["pay rent"])
+                #expect(try await call(client, .get, "/tasks?status=gone", token: token).status == .badRequest)
+                #expect(try await call(client, .get, "/tasks?limit=0", token: token).status == .badRequest)
+
+                // Pages of two until next_cursor is null: every task once.
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let path = "/tasks?limit=2&sort=number" + (cursor.map { "&cursor=\($0)" } ?? "")
+                    let page = try json(try await call(client, .get, path, token: token))
+                    seen += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
+                    cursor = page["next_cursor"] as? String
+                } while cursor != nil && seen.count < 20
+                #expect(seen == ["call mom", "pay rent", "alpha", "beta", "gamma", "stretch"])
+                let firstPage = try json(try await call(client, .get, "/tasks?limit=2", token: token))
+                let foreignCursor = try #require(firstPage["next_cursor"] as? String)
+                #expect(try await call(client, .get, "/tasks?priority=2&limit=2&cursor=\(foreignCursor)", token: token).status == .badRequest)
+
+                let id = try #require(task["id"] as? Int)
+                let patched = try await call(
+                    client, .patch, "/tasks/\(id)", token: token, body: #"{"title": "call mom and dad", "priority": 3}"#)
+                #expect(patched.status == .ok)
+                #expect(try json(patched)["title"] as? String == "call mom and dad")
+                #expect(try json(patched)["priority"] as? Int == 3)
+                let moved = try await call(client, .patch, "/tasks/\(id)", token: token, body: #"{"due_at": "2026-11-25T15:00:00Z"}"#)
+                #expect(try json(moved)["due_at"] as? String == "2026-11-25T15:00:00Z")
+                #expect(try json(moved)["remind_at"] as? String == "2026-11-25T15:00:00Z")
+                let done = try await call(client, .post, "/tasks/\(id)/complete", token: token)
+                #expect(try json(done)["status"] as? String == "done")
+                #expect(try json(done)["completed_at"] as? String != nil)
+                let openOnly = try json(try await call(client, .get, "/tasks?limit=200", token: token))
+                #expect((openOnly["items"] as? [[String: Any]])?.count == 5)
+                let doneList = try json(try await call(client, .get, "/tasks?status=done", token: token))
+                #expect((doneList["items"] as? [[String: Any]])?.count == 1)
+                let alpha = try #require(
+                    (openOnly["items"] as? [[String: Any]])?.first { $0["title"] as? String == "alpha" }?["id"] as? Int)
+                #expect(try await call(client, .delete, "/tasks/\(alpha)", token: token).status == .noContent)
+                #expect(try await call(client, .get, "/tasks/\(alpha)", token: token).status == .notFound)
+                #expect(try await call(client, .get, "/tasks/abc", token: token).status == .notFound)
+            }
+        }
+    }
+
+    @Test("isolation: another person's task is a 404 to get, change, complete or delete, and never listed")
+    func isolation() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let ann = try await register(client, "ann@example.com").access
+                let bob = try await register(client, "bob@example.com").access
+                let created = try await post(client, "/tasks", #"{"title": "ann's secret plan"}"#, token: ann)
+                let id = try #require(try json(created)["id"] as? Int)
+                #expect(try await call(client, .get, "/tasks/\(id)", token: bob).status == .notFound)
+                #expect(try await call(client, .patch, "/tasks/\(id)", token: bob, body: #"{"title": "mine"}"#).status == .notFound)
+                #expect(try await call(client, .post, "/tasks/\(id)/complete", token: bob).status == .notFound)
+                #expect(try await call(client, .delete, "/tasks/\(id)", token: bob).status == .notFound)
+                let list = try json(try await call(client, .get, "/tasks?status=open,done", token: bob))
+                #expect((list["items"] as? [[String: Any]])?.isEmpty == true)
+                let search = try json(try await call(client, .get, "/tasks?q=secret", token: bob))
+                #expect((search["items"] as? [[String: Any]])?.isEmpty == true)
+                let still = try json(try await call(client, .get, "/tasks/\(id)", token: ann))
+                #expect(still["title"] as? String == "ann's secret plan" && still["status"] as? String == "open")
+            }
+        }
+    }
+}
