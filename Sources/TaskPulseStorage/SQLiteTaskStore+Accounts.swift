@@ -150,14 +150,7 @@ extension SQLiteTaskStore {
     public func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool) {
         let calculator = self.calculator
         return try await write { db in
-            var changes = SQLiteChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
-            let outcome = try changes.apply(change)
-            if let user = try SQLiteRows.fetchUser(db, id: userID) {
-                let digests = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
-                try digests.ensureScheduled(user)
-                if change.touchesTasks { try digests.refreshNudge(for: user) }
-            }
-            return (outcome, changes.scheduledDelivery)
+            try SQLiteTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
         }
     }
 

@@ -52,21 +52,31 @@ extension SQLiteTaskStore {
             let isFirst = try !(Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM inbound_messages WHERE user_id = ?)", arguments: [userID.rawValue])
                 ?? false)
-            var changes = SQLiteChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
-            let outcome = try changes.apply(change)
-            if let user = try SQLiteRows.fetchUser(db, id: userID) {
-                let digests = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
-                try digests.ensureScheduled(user)
-                if change.touchesTasks { try digests.refreshNudge(for: user) }
-            }
+            let (outcome, scheduledDelivery) = try SQLiteTaskStore.apply(
+                change, userID: userID, now: now, calculator: calculator, in: db)
             let reply = renderReply(outcome, isFirst)
             try db.execute(
                 sql:
                     "INSERT INTO inbound_messages (message_sid, user_id, body, reply, received_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [message.messageSid, userID.rawValue, message.body, reply, message.receivedAt.storageValue])
             return InboundResult(
-                reply: reply, isDuplicate: false, scheduledDelivery: changes.scheduledDelivery, isFirstMessage: isFirst)
+                reply: reply, isDuplicate: false, scheduledDelivery: scheduledDelivery, isFirstMessage: isFirst)
         }
+    }
+
+    /// Applies a change and keeps the person's digest schedule right, in the caller's transaction.
+    /// - Returns: the outcome and whether the outbox was written.
+    static func apply(
+        _ change: TaskChange, userID: UserID, now: Date, calculator: any OccurrenceCalculating, in db: Database
+    ) throws -> (ChangeOutcome, Bool) {
+        var changes = SQLiteChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
+        let outcome = try changes.apply(change)
+        if let user = try SQLiteRows.fetchUser(db, id: userID) {
+            let digests = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+            try digests.ensureScheduled(user)
+            if change.touchesTasks { try digests.refreshNudge(for: user) }
+        }
+        return (outcome, changes.scheduledDelivery)
     }
 
     public func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem] {
