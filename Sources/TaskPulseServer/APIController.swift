@@ -44,6 +44,7 @@ struct APIController: Sendable {
         api.post("/tasks/{id}/complete") { request, context in
             try await authenticated(request) { userID, _ in try await complete(context, userID) }
         }
+        addSettingsRoutes(to: api)
     }
 
     // MARK: Accounts

@@ -154,6 +154,20 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func deliveryLog(userID: UserID, beforeID: DeliveryID?, limit: Int) async throws -> [Delivery] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SQLiteRows.deliveryColumns) FROM deliveries
+                    WHERE user_id = ? AND id < ? AND NOT (status = 'canceled' AND error_message = ?)
+                    ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [userID.rawValue, beforeID?.rawValue ?? Int64.max, SQLiteTaskStore.sentByEmail, limit]
+            ).map(SQLiteRows.delivery)
+        }
+    }
+
     public func setPriority(_ priority: Priority?, taskID: TaskID, userID: UserID, now: Date) async throws -> TaskItem? {
         try await write { db in
             try db.execute(

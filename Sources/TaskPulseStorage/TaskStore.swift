@@ -167,6 +167,10 @@ public protocol TaskStore: Sendable {
     /// Sets a task's priority; `nil` when the task is not the person's.
     func setPriority(_ priority: Priority?, taskID: TaskID, userID: UserID, now: Date) async throws -> TaskItem?
 
+    /// A person's messages, newest first, before `beforeID` (a page of the deliveries log). Rows that only
+    /// mark a message that went by email are left out.
+    func deliveryLog(userID: UserID, beforeID: DeliveryID?, limit: Int) async throws -> [Delivery]
+
     /// A person's outbox rows, newest last.
     func deliveries(userID: UserID) async throws -> [Delivery]
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+import TaskPulseDispatch
 import TaskPulseDomain
 import TaskPulseServer
 import TaskPulseStorage
@@ -214,6 +215,68 @@ struct APITests {
                 #expect((search["items"] as? [[String: Any]])?.isEmpty == true)
                 let still = try json(try await call(client, .get, "/tasks/\(id)", token: ann))
                 #expect(still["title"] as? String == "ann's secret plan" && still["status"] as? String == "open")
+            }
+        }
+    }
+
+    @Test("settings: read and change zone, quiet hours, digests and channels; one bad field changes nothing")
+    func settings() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let token = try await register(client, "ann@example.com").access
+                let initial = try json(try await call(client, .get, "/me/settings", token: token))
+                #expect(initial["quiet_start"] as? String == "21:00" && initial["morning_time"] as? String == "09:00")
+                #expect((initial["channels"] as? [String: String])?["weekly"] == "sms")
+                let changed = try await call(
+                    client, .patch, "/me/settings", token: token,
+                    body: #"{"time_zone": "Europe/London", "quiet_start": "22:30", "quiet_end": "06:45", "morning_time": "07:15", "motivation_enabled": true, "weekly_enabled": false, "channels": {"weekly": "email"}}"#)
+                #expect(changed.status == .ok)
+                let body = try json(changed)
+                #expect(body["time_zone"] as? String == "Europe/London")
+                #expect(body["quiet_start"] as? String == "22:30" && body["quiet_end"] as? String == "06:45")
+                #expect(body["morning_time"] as? String == "07:15" && body["motivation_enabled"] as? Bool == true)
+                #expect(body["weekly_enabled"] as? Bool == false)
+                #expect((body["channels"] as? [String: String])?["weekly"] == "email")
+                for (patch, field) in [
+                    (#"{"morning_time": "7am", "time_zone": "Asia/Tokyo"}"#, "morning_time"),
+                    (#"{"time_zone": "Nowhere/City"}"#, "time_zone"),
+                    (#"{"quiet_start": "22:00"}"#, "quiet_end"),
+                    (#"{"channels": {"weekly": "pigeon"}}"#, "channels.weekly"),
+                    (#"{"channels": {"gossip": "sms"}}"#, "channels.gossip"),
+                ] {
+                    let response = try await call(client, .patch, "/me/settings", token: token, body: patch)
+                    #expect(response.status == .badRequest)
+                    #expect(try errorField(response) == field)
+                }
+                let after = try json(try await call(client, .get, "/me/settings", token: token))
+                #expect(after["time_zone"] as? String == "Europe/London")  // the Tokyo half of a bad request did not apply
+                let off = try json(try await call(client, .patch, "/me/settings", token: token, body: #"{"quiet_enabled": false}"#))
+                #expect(off["quiet_start"] is NSNull)
+            }
+        }
+    }
+
+    @Test("the deliveries log shows what was sent or not and why, newest first, in pages")
+    func deliveriesLog() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let token = try await register(client, "ann@example.com").access
+                _ = try await post(client, "/tasks", #"{"text": "stretch in 5 min"}"#, token: token)
+                _ = try await post(client, "/tasks", #"{"text": "water plants in 10 min"}"#, token: token)
+                harness.clock.advance(by: 600)
+                while try await harness.parts.dispatcher.drainOnce() > 0 {}
+                let log = try json(try await call(client, .get, "/deliveries?limit=1", token: token))
+                let items = try #require(log["items"] as? [[String: Any]])
+                #expect(items.count == 1)
+                #expect(items.first?["kind"] as? String == "reminder")
+                // A web account without a phone: the reminder is recorded as not sent, with the reason.
+                #expect(items.first?["status"] as? String == "suppressed")
+                #expect(items.first?["error_message"] as? String == "no phone linked")
+                let cursor = try #require(log["next_cursor"] as? String)
+                let next = try json(try await call(client, .get, "/deliveries?limit=1&cursor=\(cursor)", token: token))
+                let older = try #require((next["items"] as? [[String: Any]])?.first)
+                #expect((older["id"] as? Int ?? 0) < (items.first?["id"] as? Int ?? 0))
+                #expect(try await call(client, .get, "/deliveries?cursor=x", token: token).status == .badRequest)
             }
         }
     }

@@ -42,6 +42,7 @@ struct UnavailableStore: TaskStore {
         -> RefreshOutcome
     { throw error }
     func revokeSession(id: String, now: Date) async throws { throw error }
+    func deliveryLog(userID: UserID, beforeID: DeliveryID?, limit: Int) async throws -> [Delivery] { throw error }
     func isSessionActive(id: String, userID: UserID) async throws -> Bool { throw error }
     func taskPage(userID: UserID, query: TaskQuery) async throws -> TaskPage { throw error }
     func task(userID: UserID, id: TaskID) async throws -> TaskItem? { throw error }
