@@ -193,6 +193,7 @@ public struct Dispatcher: Service {
                     message: "could not re-read the delivery: \(error)"))
         }
         if claimed.delivery.channel == .email { return Decision(result: await sendEmailRow(claimed)) }
+        if claimed.delivery.kind == .phoneCode { return Decision(result: await sendPhoneCode(claimed)) }
         let channels: Set<DeliveryChannel> =
             claimed.delivery.payload == SQLiteTaskStore.smsFallback
             ? [.sms] : ChannelPlan.channels(for: claimed.delivery.kind, user: claimed.user, mailAvailable: mail != nil)
@@ -282,7 +283,7 @@ public struct Dispatcher: Service {
             rendered = text.motivation(content, catalog: settings.motivation).map {
                 Rendered(sms: $0.text, email: wantsEmail ? emailText.motivation(line: $0.words) : nil, motivationLine: $0.index)
             }
-        case .reminder, .emailVerification:
+        case .reminder, .emailVerification, .phoneCode:
             break
         }
         guard let rendered else { return .done(.canceled(reason: "nothing to say")) }
@@ -365,6 +366,32 @@ public struct Dispatcher: Service {
             return .failed(errorCode: code, message: text)
         case .permanent(let code, let text):
             return .failed(errorCode: code, message: text)
+        }
+    }
+
+    /// Sends a phone-link code to the number being linked (not the account's: it has none yet). A number
+    /// that texted STOP gets nothing; the recorded body never holds the code.
+    private func sendPhoneCode(_ claimed: ClaimedDelivery) async -> DeliveryResult {
+        guard let data = claimed.delivery.payload.map({ Data($0.utf8) }),
+            let request = try? JSONDecoder().decode(PhoneCodePayload.self, from: data), let phone = Phone(request.phone)
+        else { return .failed(errorCode: nil, message: "unreadable phone code payload") }
+        do {
+            if let texter = try await store.user(phone: phone), texter.isOptedOut {
+                return .suppressed(reason: "recipient opted out")
+            }
+        } catch {
+            return .retry(at: clock.now().addingTimeInterval(settings.pollInterval), errorCode: nil, message: "\(error)")
+        }
+        let body = settings.templates.render("sms/phone_code", ["program": settings.programName, "code": request.code])
+        var target = claimed
+        target.user.phone = phone
+        let result = await send(body, to: target) { .sent(providerMessageID: $0, body: "Link code sent to \(phone.masked)") }
+        switch result {
+        // The number is not this account's yet: Twilio's verdict must not mark the account.
+        case .recipientOptedOut(let code, let message), .recipientInvalid(let code, let message):
+            return .failed(errorCode: code, message: message)
+        default:
+            return result
         }
     }
 

@@ -47,6 +47,7 @@ public struct ChannelPreferences: Sendable, Equatable, Codable {
             case .nudge: nudge
             case .weekly: weekly
             case .emailVerification: .email
+            case .phoneCode: .sms
             }
         }
         set {
@@ -56,7 +57,7 @@ public struct ChannelPreferences: Sendable, Equatable, Codable {
             case .motivation: motivation = newValue
             case .nudge: nudge = newValue
             case .weekly: weekly = newValue
-            case .emailVerification: break
+            case .emailVerification, .phoneCode: break
             }
         }
     }
@@ -94,6 +95,7 @@ public enum ChannelPlan {
     /// - Parameter mailAvailable: whether this server can send email at all.
     public static func channels(for kind: DeliveryKind, user: User, mailAvailable: Bool) -> Set<DeliveryChannel> {
         if kind == .emailVerification { return [.email] }
+        if kind == .phoneCode { return [.sms] }
         let choice = user.channels[kind]
         let emailUsable = mailAvailable && user.email.isUsable
         var result: Set<DeliveryChannel> = []
@@ -114,6 +116,17 @@ public struct PreparedEmail: Sendable, Equatable, Codable {
         self.subject = subject
         self.text = text
         self.html = html
+    }
+}
+
+/// What a phone-link code row carries until it is sent: the number and the code (only its hash is kept).
+public struct PhoneCodePayload: Sendable, Equatable, Codable {
+    public var phone: String
+    public var code: String
+
+    public init(phone: String, code: String) {
+        self.phone = phone
+        self.code = code
     }
 }
 

@@ -14,15 +14,17 @@ public enum DeliveryKind: String, Sendable, Codable {
     case weekly
     /// The link that confirms a new email address (sent by email only, at once).
     case emailVerification = "email_verification"
+    /// The code that links a phone to a web account (sent by SMS to that phone, at once).
+    case phoneCode = "phone_code"
 
     /// Scheduled messages the person did not time themselves: held back by quiet hours (DESIGN §3).
-    public var isDigest: Bool { self != .reminder && self != .emailVerification }
+    public var isDigest: Bool { self != .reminder && self != .emailVerification && self != .phoneCode }
 
     /// A digest older than this when it could finally be sent is skipped, not sent stale (DESIGN §4):
     /// half its period, so a late one never arrives just before the next on-time one.
     public var stalePeriod: TimeInterval? {
         switch self {
-        case .reminder, .emailVerification: nil
+        case .reminder, .emailVerification, .phoneCode: nil
         case .agenda, .motivation, .nudge: 43_200
         case .weekly: 3.5 * 86_400
         }

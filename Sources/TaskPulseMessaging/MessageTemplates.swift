@@ -37,6 +37,7 @@ public struct MessageTemplates: Sendable {
             ["program": "TaskPulse", "done": 14, "has_done": true, "on_time_percent": 86, "has_streak": true,
              "streak": 6, "has_overdue": true, "overdue": "#2 pay rent (was Sat Nov 21); #3 book flights (was Sun Nov 22)"]
         },
+        Requirement(name: "sms/phone_code", segments: 1) { ["program": "TaskPulse", "code": "482913"] },
         Requirement(name: "sms/motivation", segments: 1) {
             ["program": "TaskPulse", "line": "Small steps still move you forward. What is one thing you can finish tomorrow?"]
         },

@@ -16,6 +16,12 @@ extension APIController {
         api.patch("/me/settings") { request, _ in
             try await authenticated(request) { userID, _ in try await updateSettings(request, userID) }
         }
+        api.post("/me/phone") { request, _ in
+            try await authenticated(request) { userID, _ in try await requestPhoneCode(request, userID) }
+        }
+        api.post("/me/phone/verify") { request, _ in
+            try await authenticated(request) { userID, session in try await verifyPhone(request, userID, session) }
+        }
         api.get("/deliveries") { request, _ in
             try await authenticated(request) { userID, _ in try await deliveries(request, userID) }
         }
@@ -115,6 +121,68 @@ extension APIController {
         let page = rows.prefix(limit)
         let next = rows.count > limit ? page.last.map { String($0.id.rawValue) } : nil
         return JSON.response(.ok, APIDeliveryList(items: page.map(APIDelivery.init), nextCursor: next))
+    }
+
+    struct PhoneInput: Decodable {
+        var phone: String?
+        var code: String?
+    }
+
+    /// Sends a 6-digit code by SMS to the number to link.
+    func requestPhoneCode(_ request: Request, _ userID: UserID) async throws -> Response {
+        let input: PhoneInput
+        switch try await JSON.decode(PhoneInput.self, from: request) {
+        case .success(let value): input = value
+        case .failure(let error): return error.response
+        }
+        guard let text = input.phone, !text.isEmpty else {
+            return APIError.response(status: .badRequest, code: "missing_field", message: "phone is required", field: "phone")
+        }
+        guard let phone = Phone(text) else {
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "phone is not a phone number", field: "phone")
+        }
+        let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
+        switch try await store.requestPhoneCode(userID: userID, phone: phone, code: code, now: clock.now()) {
+        case .sent:
+            wakeup.signal()
+            return JSON.response(.accepted, ["phone": phone.e164, "expires_in": "600"])
+        case .rateLimited:
+            return APIError.response(
+                status: .tooManyRequests, code: "too_many_codes", message: "three codes an hour at most; try later", field: "phone")
+        case .alreadyLinked:
+            return APIError.response(
+                status: .conflict, code: "phone_already_linked", message: "this account already has a phone", field: "phone")
+        }
+    }
+
+    /// Checks the code. When the number already texted the service, the account joins that person: the
+    /// answer carries new tokens (the old ones named the account that is gone).
+    func verifyPhone(_ request: Request, _ userID: UserID, _ session: String) async throws -> Response {
+        let input: PhoneInput
+        switch try await JSON.decode(PhoneInput.self, from: request) {
+        case .success(let value): input = value
+        case .failure(let error): return error.response
+        }
+        guard let code = input.code?.trimmingCharacters(in: .whitespaces), !code.isEmpty else {
+            return APIError.response(status: .badRequest, code: "missing_field", message: "code is required", field: "code")
+        }
+        switch try await store.verifyPhoneCode(userID: userID, code: code, now: clock.now()) {
+        case .linked(let person, let merged):
+            guard let user = try await store.user(id: person) else { return Self.unauthorized }
+            var body: [String: AnyEncodable] = ["me": AnyEncodable(APIMe(user)), "merged": AnyEncodable(merged)]
+            if merged {
+                try await store.revokeSession(id: session, now: clock.now())
+                body["tokens"] = AnyEncodable(try await tokens.startSession(for: person))
+            }
+            return JSON.response(.ok, body)
+        case .wrongCode(let left):
+            return APIError.response(
+                status: .badRequest, code: "wrong_code", message: "that code is not right; \(left) tries left", field: "code")
+        case .noCode:
+            return APIError.response(
+                status: .gone, code: "no_code", message: "no live code: ask for a new one", field: "code")
+        }
     }
 
     /// "07:30" -> 450.

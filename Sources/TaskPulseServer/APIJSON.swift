@@ -72,6 +72,13 @@ extension Result where Failure == JSON.ResponseError {
     var response: Response? { if case .failure(let error) = self { error.response } else { nil } }
 }
 
+/// Any encodable value, for small mixed objects.
+struct AnyEncodable: Encodable {
+    private let encodeValue: (any Encoder) throws -> Void
+    init(_ value: some Encodable) { encodeValue = value.encode }
+    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
+}
+
 /// A task as the API shows it (DESIGN §6).
 struct APITask: Encodable {
     var id: Int64

@@ -98,7 +98,7 @@ extension SQLiteChangeApplier {
         case .motivation: "motivation_channel"
         case .nudge: "nudge_channel"
         case .weekly: "weekly_channel"
-        case .emailVerification: nil
+        case .emailVerification, .phoneCode: nil
         }
     }
 }

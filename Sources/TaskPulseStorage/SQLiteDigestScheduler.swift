@@ -60,7 +60,7 @@ struct SQLiteDigestScheduler {
             minutes = SQLiteDigestScheduler.weeklyMinutes
         case .nudge:
             return try scheduleNudge(for: user)
-        case .reminder, .emailVerification:
+        case .reminder, .emailVerification, .phoneCode:
             return
         }
         let anchor = calculator.localDayNumber(of: instant, in: user.timeZoneID)

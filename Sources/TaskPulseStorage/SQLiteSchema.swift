@@ -272,6 +272,21 @@ enum SQLiteSchema {
                         used_at REAL
                     );
                     CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
+                    DROP INDEX deliveries_one_pending_digest;
+                    CREATE UNIQUE INDEX deliveries_one_pending_digest ON deliveries(user_id, kind)
+                        WHERE status = 'pending' AND kind IN ('agenda', 'motivation', 'nudge', 'weekly') AND channel = 'sms';
+                    CREATE TABLE phone_link_codes (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        phone TEXT NOT NULL,
+                        code_hash TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        used_at REAL
+                    );
+                    CREATE INDEX phone_link_codes_user ON phone_link_codes(user_id, id);
+                    CREATE INDEX phone_link_codes_phone ON phone_link_codes(phone, created_at);
                     """)
         }
         return migrator

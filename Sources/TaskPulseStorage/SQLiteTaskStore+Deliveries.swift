@@ -75,7 +75,7 @@ extension SQLiteTaskStore {
                     sql: """
                         UPDATE deliveries SET status = 'sent', provider_message_id = ?, body = ?, sent_at = ?,
                             lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ?,
-                            payload = CASE WHEN kind = 'email_verification' THEN NULL ELSE payload END
+                            payload = CASE WHEN kind IN ('email_verification', 'phone_code') THEN NULL ELSE payload END
                         WHERE id = ?
                         """,
                     arguments: [providerMessageID, body, at, at, id])
@@ -127,7 +127,7 @@ extension SQLiteTaskStore {
             sql: """
                 SELECT EXISTS (SELECT 1 FROM deliveries d JOIN deliveries me ON me.id = ?
                 WHERE d.user_id = me.user_id AND d.kind = me.kind AND d.status = 'pending' AND d.channel = 'sms'
-                  AND d.id != me.id AND me.channel = 'sms' AND me.kind NOT IN ('reminder', 'email_verification'))
+                  AND d.id != me.id AND me.channel = 'sms' AND me.kind IN ('agenda', 'motivation', 'nudge', 'weekly'))
                 """,
             arguments: [deliveryID]) ?? false
     }
@@ -139,7 +139,7 @@ extension SQLiteTaskStore {
         try db.execute(
             sql: """
                 UPDATE deliveries SET payload = NULL
-                WHERE id = ? AND kind = 'email_verification' AND status NOT IN ('pending', 'sending')
+                WHERE id = ? AND kind IN ('email_verification', 'phone_code') AND status NOT IN ('pending', 'sending')
                 """,
             arguments: [deliveryID])
         try db.execute(
@@ -289,7 +289,7 @@ extension SQLiteTaskStore {
                 sql: """
                     UPDATE deliveries SET status = 'canceled', error_message = 'replaced by a newer run', lease_until = NULL,
                         updated_at = ?
-                    WHERE status = 'sending' AND channel = 'sms' AND kind NOT IN ('reminder', 'email_verification')
+                    WHERE status = 'sending' AND channel = 'sms' AND kind IN ('agenda', 'motivation', 'nudge', 'weekly')
                       AND EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = deliveries.user_id AND d.kind = deliveries.kind
                                   AND d.status = 'pending' AND d.channel = 'sms')
                     """,

@@ -171,6 +171,12 @@ public protocol TaskStore: Sendable {
     /// mark a message that went by email are left out.
     func deliveryLog(userID: UserID, beforeID: DeliveryID?, limit: Int) async throws -> [Delivery]
 
+    /// Sends a code by SMS to `phone` to link it to the web account `userID` (only a hash of the code is kept).
+    func requestPhoneCode(userID: UserID, phone: Phone, code: String, now: Date) async throws -> PhoneCodeRequest
+
+    /// Checks the code; on success the account and the phone's person become one user.
+    func verifyPhoneCode(userID: UserID, code: String, now: Date) async throws -> PhoneLinkOutcome
+
     /// A person's outbox rows, newest last.
     func deliveries(userID: UserID) async throws -> [Delivery]
 

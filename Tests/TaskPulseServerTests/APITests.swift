@@ -280,4 +280,78 @@ struct APITests {
             }
         }
     }
+
+    /// The code texted to `phone` (the last SMS the fake Twilio got for it).
+    func code(_ twilio: FakeTwilioServer, to phone: String) throws -> String {
+        let body = try #require(twilio.received.last { $0.to == phone }?.body)
+        return String(try #require(body.split(separator: " ").dropFirst(2).first).prefix(6))
+    }
+
+    @Test("linking a new phone by SMS code: wrong codes count down, the right one links, texts then reach the same list")
+    func linkPhone() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                let token = try await register(client, "ann@example.com").access
+                _ = try await post(client, "/tasks", #"{"title": "pay rent"}"#, token: token)
+                #expect(try await post(client, "/me/phone", #"{"phone": "12"}"#, token: token).status == .badRequest)
+                let asked = try await post(client, "/me/phone", #"{"phone": "(555) 555-0142"}"#, token: token)
+                #expect(asked.status == .accepted)
+                while try await harness.parts.dispatcher.drainOnce() > 0 {}
+                let secret = try code(twilio, to: "+15555550142")
+                #expect(twilio.received.last?.body.hasPrefix("TaskPulse code: \(secret).") == true)
+                let log = try json(try await call(client, .get, "/deliveries", token: token))
+                let row = try #require((log["items"] as? [[String: Any]])?.first)
+                #expect(row["kind"] as? String == "phone_code" && row["body"] as? String == "Link code sent to ***0142")
+                let wrong = try await post(client, "/me/phone/verify", #"{"code": "000000x"}"#, token: token)
+                #expect(wrong.status == .badRequest)
+                #expect((try json(wrong)["error"] as? [String: Any])?["message"] as? String == "that code is not right; 4 tries left")
+                let linked = try await post(client, "/me/phone/verify", #"{"code": "\#(secret)"}"#, token: token)
+                #expect(linked.status == .ok)
+                #expect(try json(linked)["merged"] as? Bool == false)
+                #expect(try json(try await call(client, .get, "/me", token: token))["phone"] as? String == "+15555550142")
+                let reply = try await client.text("list", from: "+15555550142")
+                #expect(reply.text.contains("pay rent"))
+                #expect(try await post(client, "/me/phone", #"{"phone": "+15555550199"}"#, token: token).status == .conflict)
+            }
+        }
+    }
+
+    @Test("linking a number that already texts merges the account into that person: one list, new tokens, same login")
+    func linkMerges() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add call mom tomorrow 9am", from: "+15555550177")
+                let old = try await register(client, "ann@example.com").access
+                _ = try await post(client, "/tasks", #"{"title": "pay rent"}"#, token: old)
+                _ = try await post(client, "/me/phone", #"{"phone": "+15555550177"}"#, token: old)
+                while try await harness.parts.dispatcher.drainOnce() > 0 {}
+                let merged = try json(try await post(client, "/me/phone/verify", #"{"code": "\#(try code(twilio, to: "+15555550177"))"}"#, token: old))
+                #expect(merged["merged"] as? Bool == true)
+                let fresh = try #require((merged["tokens"] as? [String: Any])?["access_token"] as? String)
+                #expect(try await call(client, .get, "/me", token: old).status == .unauthorized)
+                let list = try json(try await call(client, .get, "/tasks?sort=number", token: fresh))
+                let items = try #require(list["items"] as? [[String: Any]])
+                #expect(items.map { $0["title"] as? String } == ["call mom", "pay rent"])
+                #expect(items.map { $0["number"] as? Int } == [1, 2])
+                let reply = try await client.text("list", from: "+15555550177")
+                #expect(reply.text.contains("call mom") && reply.text.contains("pay rent"))
+                let login = try await post(client, "/auth/login", #"{"email": "ann@example.com", "password": "correct horse battery"}"#)
+                let access = try #require(try json(login)["access_token"] as? String)
+                #expect(try json(try await call(client, .get, "/me", token: access))["phone"] as? String == "+15555550177")
+            }
+        }
+    }
+
+    @Test("five wrong codes use the code up")
+    func codeAttempts() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let token = try await register(client, "ann@example.com").access
+                _ = try await post(client, "/me/phone", #"{"phone": "+15555550142"}"#, token: token)
+                for _ in 1...5 { _ = try await post(client, "/me/phone/verify", #"{"code": "999999x"}"#, token: token) }
+                let gone = try await post(client, "/me/phone/verify", #"{"code": "123456"}"#, token: token)
+                #expect(gone.status == .gone)
+            }
+        }
+    }
 }

@@ -42,6 +42,10 @@ struct UnavailableStore: TaskStore {
         -> RefreshOutcome
     { throw error }
     func revokeSession(id: String, now: Date) async throws { throw error }
+    func requestPhoneCode(userID: UserID, phone: Phone, code: String, now: Date) async throws -> PhoneCodeRequest {
+        throw error
+    }
+    func verifyPhoneCode(userID: UserID, code: String, now: Date) async throws -> PhoneLinkOutcome { throw error }
     func deliveryLog(userID: UserID, beforeID: DeliveryID?, limit: Int) async throws -> [Delivery] { throw error }
     func isSessionActive(id: String, userID: UserID) async throws -> Bool { throw error }
     func taskPage(userID: UserID, query: TaskQuery) async throws -> TaskPage { throw error }
