@@ -16,6 +16,9 @@ struct APIController: Sendable {
     let wakeup: DispatchWakeupSignal
     let defaultTimeZone: String
     let throttle: LoginThrottle
+    /// The base of links the API hands out (the calendar feed).
+    var publicURL = "http://localhost:8080"
+    var programName = "TaskPulse"
 
     /// Largest JSON body accepted.
     static let maximumBody = 64 * 1024
@@ -45,6 +48,7 @@ struct APIController: Sendable {
             try await authenticated(request) { userID, _ in try await complete(context, userID) }
         }
         addSettingsRoutes(to: api)
+        addCalendarRoutes(to: router, api: api, programName: programName)
     }
 
     // MARK: Accounts

@@ -127,7 +127,7 @@ public func buildRouter(
         store: dependencies.store, clock: dependencies.clock,
         tokens: AuthTokens(secret: configuration.jwtSecret, store: dependencies.store, clock: dependencies.clock),
         wakeup: DispatchWakeupSignal { parts.wakeup.signal() }, defaultTimeZone: configuration.defaultTimeZone,
-        throttle: LoginThrottle()
+        throttle: LoginThrottle(), publicURL: configuration.linkBaseURL, programName: configuration.programName
     ).addRoutes(to: router)
     EmailLinksController(store: dependencies.store, clock: dependencies.clock, programName: configuration.programName)
         .addRoutes(to: router)

@@ -289,6 +289,13 @@ enum SQLiteSchema {
                     CREATE INDEX phone_link_codes_phone ON phone_link_codes(phone, created_at);
                     """)
         }
+        migrator.registerMigration("v8-calendar-feed") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE users ADD COLUMN calendar_token_hash TEXT;
+                    CREATE UNIQUE INDEX users_calendar_token ON users(calendar_token_hash) WHERE calendar_token_hash IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -168,6 +168,33 @@ extension SQLiteTaskStore {
         }
     }
 
+    public func rotateCalendarToken(userID: UserID, token: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE users SET calendar_token_hash = ? WHERE id = ?", arguments: [EmailTokens.hash(token), userID.rawValue])
+        }
+    }
+
+    public func calendarFeed(token: String, now: Date) async throws -> (User, [TaskItem])? {
+        try await read { db in
+            guard let id = try Int64.fetchOne(
+                db, sql: "SELECT id FROM users WHERE calendar_token_hash = ?", arguments: [EmailTokens.hash(token)]),
+                let user = try SQLiteRows.fetchUser(db, id: UserID(id))
+            else { return nil }
+            // 60 days back, everything ahead: a calendar shows what is coming and what was just done.
+            let tasks = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SQLiteRows.taskColumns) FROM tasks
+                    WHERE user_id = ? AND status IN ('open', 'done') AND due_at IS NOT NULL AND due_at >= ?
+                    ORDER BY due_at LIMIT 2000
+                    """,
+                arguments: [id, now.addingTimeInterval(-60 * 86_400).storageValue]
+            ).map(SQLiteRows.task)
+            return (user, tasks)
+        }
+    }
+
     public func setPriority(_ priority: Priority?, taskID: TaskID, userID: UserID, now: Date) async throws -> TaskItem? {
         try await write { db in
             try db.execute(

@@ -177,6 +177,12 @@ public protocol TaskStore: Sendable {
     /// Checks the code; on success the account and the phone's person become one user.
     func verifyPhoneCode(userID: UserID, code: String, now: Date) async throws -> PhoneLinkOutcome
 
+    /// Gives the person a new calendar-feed secret (only its hash is kept); the old feed URL stops working.
+    func rotateCalendarToken(userID: UserID, token: String) async throws
+
+    /// The person behind a calendar-feed secret and their dated tasks (open and done, recent and upcoming).
+    func calendarFeed(token: String, now: Date) async throws -> (User, [TaskItem])?
+
     /// A person's outbox rows, newest last.
     func deliveries(userID: UserID) async throws -> [Delivery]
 

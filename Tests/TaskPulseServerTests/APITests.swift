@@ -354,4 +354,33 @@ struct APITests {
             }
         }
     }
+
+    @Test("calendar feed: a private RFC 5545 feed of dated tasks, escaped and folded; rotating it kills the old URL")
+    func calendar() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let ann = try await register(client, "ann@example.com").access
+                let bob = try await register(client, "bob@example.com").access
+                _ = try await post(client, "/tasks", #"{"text": "lunch, then gym; maybe tomorrow noon"}"#, token: ann)
+                _ = try await post(client, "/tasks", #"{"title": "no date"}"#, token: ann)
+                _ = try await post(client, "/tasks", #"{"text": "bob's dentist tomorrow 3pm"}"#, token: bob)
+                let rotated = try json(try await call(client, .post, "/me/calendar", token: ann))
+                let url = try #require(rotated["url"] as? String)
+                #expect(url.hasPrefix("https://taskpulse.test/calendar/") && url.hasSuffix(".ics"))
+                let path = String(url.dropFirst("https://taskpulse.test".count))
+                let feed = try await client.execute(uri: path, method: .get)
+                #expect(feed.status == .ok)
+                #expect(feed.headers[.contentType]?.hasPrefix("text/calendar") == true)
+                let text = feed.text
+                #expect(text.hasPrefix("BEGIN:VCALENDAR\r\n") && text.hasSuffix("END:VCALENDAR\r\n"))
+                #expect(text.contains("SUMMARY:lunch\\, then gym\\; maybe\r\n"))
+                #expect(text.contains("DTSTART:20261124T170000Z"))  // noon in New York
+                #expect(!text.contains("no date") && !text.contains("dentist"))
+                #expect(text.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 75 })
+                _ = try await call(client, .post, "/me/calendar", token: ann)
+                #expect(try await client.execute(uri: path, method: .get).status == .notFound)
+                #expect(try await client.execute(uri: "/calendar/nothing.ics", method: .get).status == .notFound)
+            }
+        }
+    }
 }

@@ -42,6 +42,8 @@ struct UnavailableStore: TaskStore {
         -> RefreshOutcome
     { throw error }
     func revokeSession(id: String, now: Date) async throws { throw error }
+    func rotateCalendarToken(userID: UserID, token: String) async throws { throw error }
+    func calendarFeed(token: String, now: Date) async throws -> (User, [TaskItem])? { throw error }
     func requestPhoneCode(userID: UserID, phone: Phone, code: String, now: Date) async throws -> PhoneCodeRequest {
         throw error
     }

@@ -92,6 +92,16 @@ struct UnitTests {
                 == .permanent(errorCode: "20003", message: ""))
     }
 
+    @Test("iCalendar lines fold at 75 octets without splitting a character, and TEXT is escaped")
+    func calendarFolding() {
+        let line = "SUMMARY:" + String(repeating: "é", count: 40) + "🎂🎂🎂" + String(repeating: "x", count: 30)
+        let folded = CalendarFeed.fold(line)
+        let parts = folded.components(separatedBy: "\r\n")
+        #expect(parts.count == 2 && parts.allSatisfy { $0.utf8.count <= 75 } && parts[1].hasPrefix(" "))
+        #expect(parts[0] + parts[1].dropFirst() == line)
+        #expect(CalendarFeed.escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne")
+    }
+
     @Test("the default configuration is dev mode on SQLite in ./data")
     func defaults() throws {
         let configuration = try TaskPulseConfiguration(environment: [:])
