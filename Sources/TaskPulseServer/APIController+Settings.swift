@@ -48,11 +48,7 @@ extension APIController {
 
     /// Checks every field first, then applies them all: a request with one bad field changes nothing.
     func updateSettings(_ request: Request, _ userID: UserID) async throws -> Response {
-        let input: SettingsInput
-        switch try await JSON.decode(SettingsInput.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
-        }
+        let input = try await JSON.decode(SettingsInput.self, from: request)
         func bad(_ field: String, _ message: String) -> Response {
             APIError.response(status: .badRequest, code: "invalid_field", message: message, field: field)
         }
@@ -120,7 +116,7 @@ extension APIController {
         let rows = try await store.deliveryLog(userID: userID, beforeID: before.map(DeliveryID.init), limit: limit + 1)
         let page = rows.prefix(limit)
         let next = rows.count > limit ? page.last.map { String($0.id.rawValue) } : nil
-        return JSON.response(.ok, APIDeliveryList(items: page.map(APIDelivery.init), nextCursor: next))
+        return JSON.response(.ok, APIPage(items: page.map(APIDelivery.init), nextCursor: next))
     }
 
     struct PhoneInput: Decodable {
@@ -130,11 +126,7 @@ extension APIController {
 
     /// Sends a 6-digit code by SMS to the number to link.
     func requestPhoneCode(_ request: Request, _ userID: UserID) async throws -> Response {
-        let input: PhoneInput
-        switch try await JSON.decode(PhoneInput.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
-        }
+        let input = try await JSON.decode(PhoneInput.self, from: request)
         guard let text = input.phone, !text.isEmpty else {
             return APIError.response(status: .badRequest, code: "missing_field", message: "phone is required", field: "phone")
         }
@@ -159,11 +151,7 @@ extension APIController {
     /// Checks the code. When the number already texted the service, the account joins that person: the
     /// answer carries new tokens (the old ones named the account that is gone).
     func verifyPhone(_ request: Request, _ userID: UserID, _ session: String) async throws -> Response {
-        let input: PhoneInput
-        switch try await JSON.decode(PhoneInput.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
-        }
+        let input = try await JSON.decode(PhoneInput.self, from: request)
         guard let code = input.code?.trimmingCharacters(in: .whitespaces), !code.isEmpty else {
             return APIError.response(status: .badRequest, code: "missing_field", message: "code is required", field: "code")
         }
@@ -257,18 +245,5 @@ struct APIDelivery: Encodable {
         try container.encode(delivery.errorCode, forKey: .errorCode)
         try container.encode(delivery.errorMessage, forKey: .errorMessage)
         try container.encode(delivery.attempts, forKey: .attempts)
-    }
-}
-
-struct APIDeliveryList: Encodable {
-    var items: [APIDelivery]
-    var nextCursor: String?
-
-    enum CodingKeys: String, CodingKey { case items, nextCursor = "next_cursor" }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
     }
 }

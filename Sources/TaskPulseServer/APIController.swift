@@ -64,11 +64,7 @@ struct APIController: Sendable {
     }
 
     func register(_ request: Request) async throws -> Response {
-        let input: Credentials
-        switch try await JSON.decode(Credentials.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
-        }
+        let input = try await JSON.decode(Credentials.self, from: request)
         guard let email = input.email?.trimmingCharacters(in: .whitespaces), !email.isEmpty else {
             return APIError.response(status: .badRequest, code: "missing_field", message: "email is required", field: "email")
         }
@@ -102,11 +98,7 @@ struct APIController: Sendable {
     }
 
     func login(_ request: Request) async throws -> Response {
-        let input: Credentials
-        switch try await JSON.decode(Credentials.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
-        }
+        let input = try await JSON.decode(Credentials.self, from: request)
         guard let email = input.email, !email.isEmpty else {
             return APIError.response(status: .badRequest, code: "missing_field", message: "email is required", field: "email")
         }
@@ -139,11 +131,7 @@ struct APIController: Sendable {
     }
 
     func refresh(_ request: Request) async throws -> Response {
-        let input: RefreshInput
-        switch try await JSON.decode(RefreshInput.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
-        }
+        let input = try await JSON.decode(RefreshInput.self, from: request)
         guard let token = input.refreshToken, !token.isEmpty else {
             return APIError.response(
                 status: .badRequest, code: "missing_field", message: "refresh_token is required", field: "refresh_token")
@@ -229,7 +217,7 @@ struct APIController: Sendable {
         }
         let page = try await store.taskPage(userID: userID, query: query)
         let next = page.hasMore ? PageCursor.make(offset: query.offset + page.items.count, query: query) : nil
-        return JSON.response(.ok, APITaskList(items: page.items.map(APITask.init), nextCursor: next))
+        return JSON.response(.ok, APIPage(items: page.items.map(APITask.init), nextCursor: next))
     }
 
     struct TaskInput: Decodable {
@@ -245,11 +233,7 @@ struct APIController: Sendable {
     }
 
     func create(_ request: Request, _ userID: UserID) async throws -> Response {
-        let input: TaskInput
-        switch try await JSON.decode(TaskInput.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
-        }
+        let input = try await JSON.decode(TaskInput.self, from: request)
         guard let user = try await store.user(id: userID) else { return Self.unauthorized }
         let now = clock.now()
         let zone = TimeZone(identifier: user.timeZoneID) ?? .gmt
@@ -316,50 +300,37 @@ struct APIController: Sendable {
         return JSON.response(.created, APITask(task))
     }
 
+    /// Checks every field first, then applies them: a request with one bad field changes nothing.
     func update(_ request: Request, _ context: BasicRequestContext, _ userID: UserID) async throws -> Response {
-        let input: TaskInput
-        switch try await JSON.decode(TaskInput.self, from: request) {
-        case .success(let value): input = value
-        case .failure(let error): return error.response
+        let input = try await JSON.decode(TaskInput.self, from: request)
+        func bad(_ field: String, _ message: String) -> Response {
+            APIError.response(status: .badRequest, code: "invalid_field", message: message, field: field)
         }
+        let title = input.title?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let title, title.isEmpty || title.count > 500 { return bad("title", "title is 1 to 500 characters") }
+        let due = input.dueAt.flatMap(JSON.date)
+        if input.dueAt != nil && due == nil { return bad("due_at", "due_at is not an RFC 3339 instant") }
+        let remind = input.remindAt.flatMap(JSON.date)
+        if input.remindAt != nil && remind == nil { return bad("remind_at", "remind_at is not an RFC 3339 instant") }
+        let priority = input.priority.flatMap(Priority.init(rawValue:))
+        if input.priority != nil && priority == nil { return bad("priority", "priority is 1, 2 or 3") }
         return try await withTask(context, userID) { task in
             guard task.status == .open else {
                 return APIError.response(
                     status: .conflict, code: "task_not_open", message: "only open tasks can be changed", field: "status")
             }
             let now = clock.now()
-            if let title = input.title?.trimmingCharacters(in: .whitespacesAndNewlines) {
-                guard !title.isEmpty, title.count <= 500 else {
-                    return APIError.response(
-                        status: .badRequest, code: "invalid_field", message: "title is 1 to 500 characters", field: "title")
-                }
+            if let title {
                 _ = try await store.applyChange(.rename(number: task.number, title: title), userID: userID, now: now)
             }
-            if input.dueAt != nil || input.remindAt != nil {
-                let due = input.dueAt.flatMap(JSON.date)
-                let remind = input.remindAt.flatMap(JSON.date)
-                if input.dueAt != nil && due == nil {
-                    return APIError.response(
-                        status: .badRequest, code: "invalid_field", message: "due_at is not an RFC 3339 instant", field: "due_at")
-                }
-                if input.remindAt != nil && remind == nil {
-                    return APIError.response(
-                        status: .badRequest, code: "invalid_field", message: "remind_at is not an RFC 3339 instant",
-                        field: "remind_at")
-                }
+            if due != nil || remind != nil {
                 let newDue = due ?? task.dueAt ?? remind ?? now
                 let newRemind = remind ?? (due.map { $0 > now ? $0 : nil } ?? task.remindAt)
                 let (_, scheduled) = try await store.applyChange(
                     .move(.numbers([task.number]), dueAt: newDue, remindAt: newRemind), userID: userID, now: now)
                 if scheduled { wakeup.signal() }
             }
-            if let value = input.priority {
-                guard let priority = Priority(rawValue: value) else {
-                    return APIError.response(
-                        status: .badRequest, code: "invalid_field", message: "priority is 1, 2 or 3", field: "priority")
-                }
-                _ = try await store.setPriority(priority, taskID: task.id, userID: userID, now: now)
-            }
+            if let priority { _ = try await store.setPriority(priority, taskID: task.id, userID: userID, now: now) }
             guard let updated = try await store.task(userID: userID, id: task.id) else { return Self.notFound }
             return JSON.response(.ok, APITask(updated))
         }

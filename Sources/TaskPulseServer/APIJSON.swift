@@ -16,38 +16,36 @@ enum JSON {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// Decodes the request body, or the 4xx answer naming what is wrong (never a 500).
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> Result<T, ResponseError> {
+    /// Decodes the request body.
+    /// - Throws: ``ResponseError`` with the 4xx answer naming what is wrong (never a 500); Hummingbird
+    ///   sends it as the response.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: APIController.maximumBody)
         } catch {
-            return .failure(
-                ResponseError(
-                    APIError.response(
-                        status: .contentTooLarge, code: "body_too_large", message: "the body is over 64 KiB", field: nil)))
+            throw ResponseError(
+                APIError.response(status: .contentTooLarge, code: "body_too_large", message: "the body is over 64 KiB", field: nil))
         }
         do {
-            return .success(try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)))
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return .failure(
-                ResponseError(
-                    APIError.response(
-                        status: .badRequest, code: "invalid_field", message: "\(field) has the wrong type", field: field)))
+            throw ResponseError(
+                APIError.response(status: .badRequest, code: "invalid_field", message: "\(field) has the wrong type", field: field))
         } catch {
-            return .failure(
-                ResponseError(
-                    APIError.response(
-                        status: .badRequest, code: "malformed_json", message: "the body is not a JSON object", field: nil)))
+            throw ResponseError(
+                APIError.response(status: .badRequest, code: "malformed_json", message: "the body is not a JSON object", field: nil))
         }
     }
 
-    /// A 4xx response carried as an error value.
-    struct ResponseError: Error {
-        let response: Response
-        init(_ response: Response) { self.response = response }
+    /// A 4xx answer thrown from deep in a handler.
+    struct ResponseError: HTTPResponseError {
+        let answer: Response
+        init(_ answer: Response) { self.answer = answer }
+        var status: HTTPResponse.Status { answer.status }
+        func response(from request: Request, context: some RequestContext) throws -> Response { answer }
     }
 
     static func string(_ date: Date?) -> String? {
@@ -65,11 +63,6 @@ enum JSON {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)
     }
-}
-
-extension Result where Failure == JSON.ResponseError {
-    /// The value, or the error's response (for `switch` in handlers).
-    var response: Response? { if case .failure(let error) = self { error.response } else { nil } }
 }
 
 /// Any encodable value, for small mixed objects.
@@ -129,8 +122,9 @@ struct APITask: Encodable {
     }
 }
 
-struct APITaskList: Encodable {
-    var items: [APITask]
+/// A page of a list: `{"items", "next_cursor"}` (DESIGN §6), `next_cursor` null on the last page.
+struct APIPage<Item: Encodable>: Encodable {
+    var items: [Item]
     var nextCursor: String?
 
     enum CodingKeys: String, CodingKey { case items, nextCursor = "next_cursor" }

@@ -67,10 +67,9 @@ struct OutcomeReplies {
         case .emailStatus(let user, let pending):
             return emailStatus(user, pendingAddress: pending)
         case .recentDeliveries(let deliveries):
-            // A row that went by email only is a placeholder: its email row tells the story.
-            let shown = deliveries.filter { !($0.status == .canceled && $0.errorMessage == "sent by email") }
-            guard !shown.isEmpty else { return "Nothing has been sent to you yet." }
-            let lines = shown.map { delivery -> String in
+            // (The store leaves out canceled rows, so an SMS row that went by email only never shows.)
+            guard !deliveries.isEmpty else { return "Nothing has been sent to you yet." }
+            let lines = deliveries.map { delivery -> String in
                 var body = delivery.body ?? delivery.kind.rawValue
                 if delivery.channel == .email {
                     let subject = body.hasPrefix("Subject: ") ? String(body.dropFirst(9).prefix { $0 != "\n" }) : body

@@ -73,9 +73,9 @@ struct SQLiteDigestScheduler {
             sql: """
                 SELECT MAX(scheduled_for) FROM deliveries
                 WHERE user_id = ? AND kind = ? AND status IN ('sent', 'delivered', 'failed', 'canceled')
-                    AND channel = 'sms' AND (status != 'canceled' OR error_message = 'sent by email')
+                    AND channel = 'sms' AND (status != 'canceled' OR error_message = ?)
                 """,
-            arguments: [user.id.rawValue, kind.rawValue])
+            arguments: [user.id.rawValue, kind.rawValue, SQLiteTaskStore.sentByEmail])
         {
             let lastDay = calculator.localDayNumber(of: Date(storageValue: last), in: user.timeZoneID)
             let period = kind == .weekly ? 7 : 1

@@ -178,6 +178,12 @@ struct APITests {
                 #expect(patched.status == .ok)
                 #expect(try json(patched)["title"] as? String == "call mom and dad")
                 #expect(try json(patched)["priority"] as? Int == 3)
+                let half = try await call(
+                    client, .patch, "/tasks/\(id)", token: token, body: #"{"title": "renamed?", "due_at": "soon"}"#)
+                #expect(half.status == .badRequest)
+                #expect(try errorField(half) == "due_at")
+                let unchanged = try json(try await call(client, .get, "/tasks/\(id)", token: token))
+                #expect(unchanged["title"] as? String == "call mom and dad")  // the good half did not apply either
                 let moved = try await call(client, .patch, "/tasks/\(id)", token: token, body: #"{"due_at": "2026-11-25T15:00:00Z"}"#)
                 #expect(try json(moved)["due_at"] as? String == "2026-11-25T15:00:00Z")
                 #expect(try json(moved)["remind_at"] as? String == "2026-11-25T15:00:00Z")

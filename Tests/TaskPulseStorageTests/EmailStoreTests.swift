@@ -71,6 +71,30 @@ struct EmailStoreTests {
         }
     }
 
+    @Test("a digest retry whose next run was written meanwhile ends instead of making a second pending run")
+    func retryYieldsToNewerRun() async throws {
+        try await TemporaryDatabase.with { database in
+            let store = try await database.openStore()
+            let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
+            _ = try await store.scheduleMissingDigests(now: now)
+            let agenda = try #require(try await store.deliveries(userID: user.id).first { $0.kind == .agenda })
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE deliveries SET status = 'sending' WHERE id = ?", arguments: [agenda.id.rawValue])
+                try db.execute(
+                    sql: """
+                        INSERT INTO deliveries (user_id, kind, due_at, status, created_at, updated_at)
+                        VALUES (?, 'agenda', 0, 'pending', 0, 0)
+                        """,
+                    arguments: [user.id.rawValue])
+            }
+            try await store.recordDeliveryResult(
+                .retry(at: now.addingTimeInterval(60), errorCode: "429", message: "busy"), deliveryID: agenda.id, now: now)
+            let agendas = try await store.deliveries(userID: user.id).filter { $0.kind == .agenda }
+            #expect(agendas.map(\.status) == [.canceled, .pending])
+            #expect(agendas.first?.errorMessage == "replaced by a newer run")
+        }
+    }
+
     @Test("the confirmation secret is stored only as a hash; an unknown or empty unsubscribe secret does nothing")
     func secrets() async throws {
         try await TemporaryDatabase.with { database in
