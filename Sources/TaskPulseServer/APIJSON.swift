@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import Synchronization
 import TaskPulseDomain
 import TaskPulseStorage
 
@@ -198,30 +197,4 @@ enum PageCursor {
             }
         }
     }
-}
-
-/// Failed sign-ins per account: after 5 in 15 minutes, wait until the oldest leaves the window.
-/// In memory, per node (a cluster-wide limit would live in the database).
-final class LoginThrottle: Sendable {
-    static let limit = 5
-    static let window: TimeInterval = 15 * 60
-    private let failures = Mutex<[String: [Date]]>([:])
-
-    func retryAfter(key: String, now: Date) -> TimeInterval? {
-        failures.withLock { table in
-            let recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < LoginThrottle.window }
-            table[key] = recent.isEmpty ? nil : recent
-            guard recent.count >= LoginThrottle.limit, let oldest = recent.first else { return nil }
-            return LoginThrottle.window - now.timeIntervalSince(oldest)
-        }
-    }
-
-    func recordFailure(key: String, now: Date) {
-        failures.withLock { table in
-            table[key, default: []].append(now)
-            if table.count > 100_000 { table.removeAll() }  // bounded memory under a spray of addresses
-        }
-    }
-
-    func reset(key: String) { _ = failures.withLock { $0.removeValue(forKey: key) } }
 }

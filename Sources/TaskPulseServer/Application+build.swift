@@ -101,8 +101,8 @@ public func buildParts(_ configuration: TaskPulseConfiguration, _ dependencies: 
 /// Builds the router: webhooks, health, and (in dev mode) the simulator.
 public func buildRouter(
     _ configuration: TaskPulseConfiguration, _ dependencies: Dependencies, parts: TaskPulseParts
-) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+) -> Router<TaskPulseRequestContext> {
+    let router = Router(context: TaskPulseRequestContext.self)
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, context -> Response in
         do {
@@ -123,12 +123,13 @@ public func buildRouter(
         signature: TwilioSignature(authToken: configuration.webhookAuthToken),
         publicURL: configuration.publicURL
     ).addRoutes(to: router)
-    APIController(
-        store: dependencies.store, clock: dependencies.clock,
-        tokens: AuthTokens(secret: configuration.jwtSecret, store: dependencies.store, clock: dependencies.clock),
-        wakeup: DispatchWakeupSignal { parts.wakeup.signal() }, defaultTimeZone: configuration.defaultTimeZone,
-        throttle: LoginThrottle(), publicURL: configuration.linkBaseURL, programName: configuration.programName
-    ).addRoutes(to: router)
+    let service = SelfService(
+        store: dependencies.store, clock: dependencies.clock, wakeup: DispatchWakeupSignal { parts.wakeup.signal() },
+        defaultTimeZone: configuration.defaultTimeZone, limits: AttemptLimits(), publicURL: configuration.linkBaseURL)
+    let tokens = AuthTokens(secret: configuration.jwtSecret, store: dependencies.store, clock: dependencies.clock)
+    let clientAddress = ClientAddress(trustedProxies: configuration.trustedProxies)
+    APIController(service: service, tokens: tokens, clientAddress: clientAddress, programName: configuration.programName)
+        .addRoutes(to: router)
     EmailLinksController(store: dependencies.store, clock: dependencies.clock, programName: configuration.programName)
         .addRoutes(to: router)
     if configuration.isDevMode {

@@ -65,7 +65,9 @@ public enum CalendarFeed {
 }
 
 extension APIController {
-    func addCalendarRoutes(to router: Router<BasicRequestContext>, api: RouterGroup<BasicRequestContext>, programName: String) {
+    func addCalendarRoutes(
+        to router: Router<TaskPulseRequestContext>, api: RouterGroup<TaskPulseRequestContext>, programName: String
+    ) {
         router.get("/calendar/{file}") { _, context -> Response in
             guard let file = context.parameters.get("file"), file.hasSuffix(".ics"), file.count > 4,
                 let (_, tasks) = try await store.calendarFeed(token: String(file.dropLast(4)), now: clock.now())
@@ -78,11 +80,8 @@ extension APIController {
                 body: .init(byteBuffer: ByteBuffer(string: CalendarFeed.render(tasks: tasks, programName: programName, now: clock.now()))))
         }
         api.post("/me/calendar") { request, _ in
-            try await authenticated(request) { userID, _ in
-                let token = EmailTokens.make()
-                try await store.rotateCalendarToken(userID: userID, token: token)
-                return JSON.response(.ok, ["url": "\(publicURL)/calendar/\(token).ics"])
-            }
+            let userID = try await authenticated(request).userID
+            return JSON.response(.ok, ["url": try await service.rotateCalendar(userID)])
         }
     }
 }

@@ -19,7 +19,7 @@ struct EmailLinksController: Sendable {
     /// Largest form body accepted on these routes.
     static let maximumBody = 4 * 1024
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<TaskPulseRequestContext>) {
         router.get("/email/verify") { request, _ in try await verifyPage(request) }
         router.post("/email/verify") { request, context in try await confirm(request, context: context) }
         router.get("/email/unsubscribe") { request, _ in try await unsubscribePage(request) }
@@ -44,7 +44,7 @@ struct EmailLinksController: Sendable {
             """)
     }
 
-    func confirm(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func confirm(_ request: Request, context: TaskPulseRequestContext) async throws -> Response {
         guard let fields = try await formFields(request) else {
             return page(.badRequest, "Not understood", "The form could not be read. Open the link from the email again.")
         }
@@ -76,7 +76,7 @@ struct EmailLinksController: Sendable {
             """)
     }
 
-    func unsubscribe(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func unsubscribe(_ request: Request, context: TaskPulseRequestContext) async throws -> Response {
         let fields = try await formFields(request) ?? [:]
         // RFC 8058: the token is in the URL; the body says List-Unsubscribe=One-Click.
         guard let token = request.uri.queryParameters.get("token").map({ String($0) }) ?? fields["token"], !token.isEmpty else {

@@ -15,7 +15,7 @@ struct SimulatorController: Sendable {
     /// The dev mailbox, when email goes there (no `SMTP_URL`).
     var devMail: DevMailOutbox?
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<TaskPulseRequestContext>) {
         router.get("/simulator") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
@@ -32,7 +32,7 @@ struct SimulatorController: Sendable {
         var body: String?
     }
 
-    func send(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func send(_ request: Request, context: TaskPulseRequestContext) async throws -> Response {
         var request = request
         let buffer = try await request.collectBody(upTo: 64 * 1024)
         guard let input = try? JSONDecoder().decode(SendRequest.self, from: Data(buffer.readableBytesView)) else {
@@ -115,7 +115,7 @@ struct SimulatorController: Sendable {
     }
 
     /// One dev email's HTML body, sandboxed (no scripts, no requests out).
-    func mailHTML(_ request: Request, context: BasicRequestContext) throws -> Response {
+    func mailHTML(_ request: Request, context: TaskPulseRequestContext) throws -> Response {
         guard let id = context.parameters.get("id", as: Int.self), let kept = devMail?.mail(id: id) else {
             return APIError.response(status: .notFound, code: "not_found", message: "no such email", field: "id")
         }

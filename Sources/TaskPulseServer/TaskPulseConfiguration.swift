@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TaskPulseMessaging
 import TaskPulseDomain
 
@@ -60,6 +61,11 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
         if let smtp { return .smtp(smtp) }
         return isDevMode ? .devOutbox : .none
     }
+    /// Peers whose `X-Forwarded-For` names the client (`TASKPULSE_TRUSTED_PROXIES`, comma-separated
+    /// IPs; loopback by default, where a reverse proxy on the same machine connects from).
+    public var trustedProxies: Set<String> = ["127.0.0.1", "::1"]
+    /// Whether session cookies are marked `Secure`: when the public URL is https.
+    public var secureCookies: Bool { publicURL?.lowercased().hasPrefix("https://") == true }
     /// The base of links in emails: the public URL, or this machine in dev mode.
     public var linkBaseURL: String { publicURL ?? "http://localhost:\(port)" }
 
@@ -187,6 +193,15 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
             smtp = settings
         }
 
+        if let proxies = value("TASKPULSE_TRUSTED_PROXIES") {
+            let addresses = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard addresses.allSatisfy(TaskPulseConfiguration.isIPAddress) else {
+                throw ConfigurationError(
+                    variable: "TASKPULSE_TRUSTED_PROXIES", problem: "expected comma-separated IP addresses, e.g. 127.0.0.1,::1")
+            }
+            trustedProxies = Set(addresses)
+        }
+
         defaultTimeZone = value("TASKPULSE_DEFAULT_TIMEZONE") ?? "America/New_York"
         guard TimeZone(identifier: defaultTimeZone) != nil else {
             throw ConfigurationError(
@@ -217,6 +232,10 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
             folder = folder.deletingLastPathComponent()
         }
         return "prompts"
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        (try? SocketAddress(ipAddress: text, port: 0)) != nil
     }
 
     static func isHTTPURL(_ text: String) -> Bool {

@@ -18,12 +18,12 @@ struct TwilioWebhookController: Sendable {
     /// Largest form body accepted (Twilio bodies are at most 1,600 characters plus fields).
     static let maximumBodySize = 64 * 1024
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<TaskPulseRequestContext>) {
         router.post("/twilio/sms") { request, context in try await receive(request, context: context) }
         router.post("/twilio/status") { request, context in try await status(request, context: context) }
     }
 
-    func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func receive(_ request: Request, context: TaskPulseRequestContext) async throws -> Response {
         let fields: [(String, String)]
         switch try await verifiedFields(request, context: context) {
         case .success(let verified): fields = verified
@@ -60,7 +60,7 @@ struct TwilioWebhookController: Sendable {
     }
 
     /// `POST /twilio/status`: delivery status callbacks, signed like inbound texts (twilio.md §5).
-    func status(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func status(_ request: Request, context: TaskPulseRequestContext) async throws -> Response {
         let fields: [(String, String)]
         switch try await verifiedFields(request, context: context) {
         case .success(let verified): fields = verified
@@ -93,7 +93,7 @@ struct TwilioWebhookController: Sendable {
     }
 
     /// The form fields of a request whose Twilio signature checks out, or the response refusing it.
-    func verifiedFields(_ request: Request, context: BasicRequestContext) async throws -> Result<[(String, String)], Refusal> {
+    func verifiedFields(_ request: Request, context: TaskPulseRequestContext) async throws -> Result<[(String, String)], Refusal> {
         var request = request
         let buffer: ByteBuffer
         do {

@@ -17,11 +17,13 @@ struct APITests {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
     }
 
-    func post(_ client: some TestClientProtocol, _ path: String, _ body: String, token: String? = nil) async throws
-        -> TestResponse
-    {
+    func post(
+        _ client: some TestClientProtocol, _ path: String, _ body: String, token: String? = nil, from address: String? = nil
+    ) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
+        // The test client has no peer address: like a local reverse proxy, its X-Forwarded-For names the client.
+        if let address { headers[.init("X-Forwarded-For")!] = "203.0.113.250, \(address)" }
         return try await client.execute(uri: "/api/v1" + path, method: .post, headers: headers, body: ByteBuffer(string: body))
     }
 
@@ -81,6 +83,51 @@ struct APITests {
                 #expect(throttled.headers[.retryAfter] != nil)
                 let unknown = try await post(client, "/auth/login", #"{"email": "who@example.com", "password": "whatever1"}"#)
                 #expect(unknown.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("sign-ins are limited per client address too: twenty failures across accounts make that address wait")
+    func signInLimitPerAddress() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                _ = try await register(client, "ann@example.com")
+                let right = #"{"email": "ann@example.com", "password": "correct horse battery"}"#
+                for index in 1...20 {
+                    let wrong = try await post(
+                        client, "/auth/login", #"{"email": "guess\#(index)@example.com", "password": "wrong wrong"}"#,
+                        from: "198.51.100.7")
+                    #expect(wrong.status == .unauthorized)
+                }
+                let throttled = try await post(client, "/auth/login", right, from: "198.51.100.7")
+                #expect(throttled.status == .tooManyRequests)
+                #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0)
+                // Another address, and the account itself, are not held back.
+                #expect(try await post(client, "/auth/login", right, from: "198.51.100.8").status == .ok)
+                harness.clock.advance(by: 15 * 60)
+                #expect(try await post(client, "/auth/login", right, from: "198.51.100.7").status == .ok)
+            }
+        }
+    }
+
+    @Test("code checks are limited per client address: ten wrong codes across accounts make that address wait")
+    func codeLimitPerAddress() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                for (account, phone) in [("a@example.com", "+15555550142"), ("b@example.com", "+15555550143")] {
+                    let token = try await register(client, account).access
+                    _ = try await post(client, "/me/phone", #"{"phone": "\#(phone)"}"#, token: token)
+                    for _ in 1...5 {
+                        let wrong = try await post(client, "/me/phone/verify", #"{"code": "000000x"}"#, token: token, from: "198.51.100.9")
+                        #expect(wrong.status == .badRequest || wrong.status == .gone)
+                    }
+                }
+                let token = try await register(client, "c@example.com").access
+                _ = try await post(client, "/me/phone", #"{"phone": "+15555550144"}"#, token: token)
+                let held = try await post(client, "/me/phone/verify", #"{"code": "000000x"}"#, token: token, from: "198.51.100.9")
+                #expect(held.status == .tooManyRequests)
+                let elsewhere = try await post(client, "/me/phone/verify", #"{"code": "000000x"}"#, token: token, from: "198.51.100.10")
+                #expect(elsewhere.status == .badRequest)
             }
         }
     }

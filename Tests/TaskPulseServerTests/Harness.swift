@@ -24,7 +24,7 @@ struct Harness {
     let parts: TaskPulseParts
     let clock: FakeWallClock
     let store: SQLiteTaskStore
-    let application: Application<RouterResponder<BasicRequestContext>>
+    let application: Application<RouterResponder<TaskPulseRequestContext>>
 
     init(
         database: TemporaryDatabase, twilio: FakeTwilioServer, clock: FakeWallClock? = nil,

@@ -155,6 +155,7 @@ struct UnitTests {
                 ["SMTP_URL": "smtp://mail.example.com", "MAIL_FROM": "t@example.com", "SMTP_CA_FILE": "/nonexistent.pem"],
                 "SMTP_CA_FILE"
             ),
+            (["TASKPULSE_TRUSTED_PROXIES": "10.0.0.1, proxy.local"], "TASKPULSE_TRUSTED_PROXIES"),
         ])
     func badValues(environment: [String: String], variable: String) {
         #expect(throws: ConfigurationError.self) { try TaskPulseConfiguration(environment: environment) }
