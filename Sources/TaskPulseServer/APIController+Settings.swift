@@ -36,9 +36,8 @@ extension APIController {
         }
         api.get("/deliveries") { request, _ in
             let userID = try await authenticated(request).userID
-            let parameters = request.uri.queryParameters
-            let page = try await service.deliveries(
-                userID, limit: parameters.get("limit").map { String($0) }, cursor: parameters.get("cursor").map { String($0) })
+            let parameters = QueryString(request)
+            let page = try await service.deliveries(userID, limit: parameters["limit"], cursor: parameters["cursor"])
             return JSON.response(.ok, APIPage(items: page.items.map(APIDelivery.init), nextCursor: page.nextCursor))
         }
     }

@@ -44,7 +44,8 @@ struct APIController: Sendable {
         }
         api.get("/tasks") { request, _ in
             let userID = try await authenticated(request).userID
-            let query = try SelfService.taskQuery { request.uri.queryParameters.get($0).map { String($0) } }
+            let parameters = QueryString(request)
+            let query = try SelfService.taskQuery { parameters[$0] }
             let page = try await service.tasks(userID, query)
             return JSON.response(.ok, APIPage(items: page.items.map(APITask.init), nextCursor: page.nextCursor))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import TaskPulseDomain
+import TaskPulseMessaging
 import TaskPulseStorage
 
 /// JSON in and out for the API: snake_case names, RFC 3339 UTC instants (DESIGN §6).
@@ -164,15 +165,11 @@ struct APIMe: Encodable {
 /// refused by another.
 enum PageCursor {
     static func make(offset: Int, query: TaskQuery) -> String {
-        let text = "\(offset):\(fingerprint(query))"
-        return Data(text.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        EmailTokens.base64URL(Data("\(offset):\(fingerprint(query))".utf8))
     }
 
     static func offset(_ cursor: String, query: TaskQuery) -> Int? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
+        guard let data = EmailTokens.base64URLDecoded(cursor), let text = String(data: data, encoding: .utf8) else { return nil }
         let parts = text.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let offset = Int(parts[0]), offset >= 0, parts[1] == fingerprint(query) else { return nil }
         return offset
@@ -197,4 +194,18 @@ enum PageCursor {
             }
         }
     }
+}
+
+/// A request's query string read as HTML forms write it (WHATWG `application/x-www-form-urlencoded`):
+/// `+` is a space, `%2B` a plus. Hummingbird's own reading keeps `+`, which would turn a search for
+/// "call mom" sent by a form or by Python's `requests` into "call+mom".
+struct QueryString: Sendable {
+    private let values: [String: String]
+
+    init(_ request: Request) {
+        let pairs = FormEncoding.decode(request.uri.query ?? "") ?? []
+        values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+    }
+
+    subscript(_ name: String) -> String? { values[name] }
 }

@@ -98,10 +98,11 @@ public func buildParts(_ configuration: TaskPulseConfiguration, _ dependencies: 
     return TaskPulseParts(handler: handler, dispatcher: dispatcher, wakeup: wakeup)
 }
 
-/// Builds the router: webhooks, health, and (in dev mode) the simulator.
+/// Builds the router: webhooks, health, the API, the web pages and (in dev mode) the simulator.
+/// - Throws: when the web page templates shipped with the module are missing or broken.
 public func buildRouter(
     _ configuration: TaskPulseConfiguration, _ dependencies: Dependencies, parts: TaskPulseParts
-) -> Router<TaskPulseRequestContext> {
+) throws -> Router<TaskPulseRequestContext> {
     let router = Router(context: TaskPulseRequestContext.self)
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, context -> Response in
@@ -114,10 +115,7 @@ public func buildRouter(
                 status: .serviceUnavailable, code: "store_unavailable", message: "database not reachable", field: nil)
         }
     }
-    router.get("/") { _, _ -> Response in
-        let target = configuration.isDevMode ? "/simulator" : "/healthz"
-        return Response(status: .seeOther, headers: [.location: target])
-    }
+    router.get("/") { _, _ -> Response in Response(status: .seeOther, headers: [.location: "/tasks"]) }
     TwilioWebhookController(
         handler: parts.handler, store: dependencies.store, clock: dependencies.clock,
         signature: TwilioSignature(authToken: configuration.webhookAuthToken),
@@ -130,6 +128,12 @@ public func buildRouter(
     let clientAddress = ClientAddress(trustedProxies: configuration.trustedProxies)
     APIController(service: service, tokens: tokens, clientAddress: clientAddress, programName: configuration.programName)
         .addRoutes(to: router)
+    WebController(
+        service: service,
+        sessions: WebSessions(tokens: tokens, secret: configuration.jwtSecret, secureCookies: configuration.secureCookies),
+        pages: try WebPages.load(programName: configuration.programName, isDevMode: configuration.isDevMode),
+        clientAddress: clientAddress
+    ).addRoutes(to: router)
     EmailLinksController(store: dependencies.store, clock: dependencies.clock, programName: configuration.programName)
         .addRoutes(to: router)
     if configuration.isDevMode {
@@ -147,7 +151,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     try await dependencies.store.migrate()
     let parts = buildParts(configuration, dependencies)
-    let router = buildRouter(configuration, dependencies, parts: parts)
+    let router = try buildRouter(configuration, dependencies, parts: parts)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "TaskPulse"),

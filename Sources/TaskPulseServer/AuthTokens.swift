@@ -93,11 +93,25 @@ struct AuthTokens: Sendable {
         case reused, invalid
     }
 
-    private func access(userID: UserID, sessionID: String, now: Date) async throws -> String {
+    /// Starts a session for the web pages: one signed token, kept in an HttpOnly cookie, that lasts
+    /// `lifetime` (no refresh token is handed out; signing out revokes the session like API logout).
+    func startWebSession(for userID: UserID, lifetime: TimeInterval) async throws -> (token: String, sessionID: String) {
+        let now = clock.now()
+        let sessionID = EmailTokens.make()
+        // The store keeps a refresh token per session; this one is never shown, so it can never be spent.
+        try await store.startSession(
+            userID: userID, sessionID: sessionID, refreshTokenHash: EmailTokens.hash(EmailTokens.make()),
+            expiresAt: now.addingTimeInterval(lifetime), now: now)
+        return (try await access(userID: userID, sessionID: sessionID, now: now, lifetime: lifetime), sessionID)
+    }
+
+    private func access(
+        userID: UserID, sessionID: String, now: Date, lifetime: TimeInterval = AuthTokens.accessLifetime
+    ) async throws -> String {
         try await keys.get().sign(
             AccessClaims(
                 sub: SubjectClaim(value: String(userID.rawValue)), sid: sessionID,
-                exp: ExpirationClaim(value: now.addingTimeInterval(AuthTokens.accessLifetime)), iat: IssuedAtClaim(value: now)))
+                exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)), iat: IssuedAtClaim(value: now)))
     }
 
     /// The person and session behind a bearer token, or `nil` when it is malformed, forged, expired or

@@ -198,6 +198,11 @@ struct APITests {
                 #expect((high["items"] as? [[String: Any]])?.map { $0["title"] as? String } == ["call mom"])
                 let search = try json(try await call(client, .get, "/tasks?q=RENT", token: token))
                 #expect((search["items"] as? [[String: Any]])?.count == 1)
+                // Query strings read as forms and most HTTP libraries write them: "+" is a space.
+                let spaced = try json(try await call(client, .get, "/tasks?q=pay+rent", token: token))
+                #expect((spaced["items"] as? [[String: Any]])?.count == 1)
+                let encoded = try json(try await call(client, .get, "/tasks?q=pay%20rent", token: token))
+                #expect((encoded["items"] as? [[String: Any]])?.count == 1)
                 let dated = try json(
                     try await call(
                         client, .get, "/tasks?due_from=2026-11-30T00:00:00Z&due_to=2026-12-02T00:00:00Z", token: token))

@@ -47,7 +47,7 @@ struct Harness {
             store: store, sms: transport, mail: mail, clock: self.clock, logger: logger, motivation: try Prompts.motivation(),
             templates: try await Prompts.templates())
         parts = buildParts(configuration, dependencies)
-        application = Application(router: buildRouter(configuration, dependencies, parts: parts), logger: logger)
+        application = Application(router: try buildRouter(configuration, dependencies, parts: parts), logger: logger)
     }
 
     /// Runs `body` with a harness on a fresh database and a running fake Twilio.

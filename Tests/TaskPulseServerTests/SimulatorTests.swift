@@ -22,7 +22,7 @@ struct SimulatorTests {
                 store: try await database.openStore(), sms: DevOutboxSMSTransport(), devMail: devMail, clock: clock,
                 logger: Logger(label: "test"), templates: try await Prompts.templates())
             let parts = buildParts(configuration, dependencies)
-            let app = Application(router: buildRouter(configuration, dependencies, parts: parts))
+            let app = Application(router: try buildRouter(configuration, dependencies, parts: parts))
             try await app.test(.router) { client in
                 _ = try await client.execute(
                     uri: "/simulator/api/send", method: .post, headers: [.contentType: "application/json"],
@@ -60,7 +60,7 @@ struct SimulatorTests {
                 store: store, sms: DevOutboxSMSTransport(), clock: clock, logger: Logger(label: "test"),
                 templates: try await Prompts.templates())
             let parts = buildParts(configuration, dependencies)
-            let app = Application(router: buildRouter(configuration, dependencies, parts: parts))
+            let app = Application(router: try buildRouter(configuration, dependencies, parts: parts))
             try await app.test(.router) { client in
                 let page = try await client.execute(uri: "/simulator", method: .get)
                 #expect(page.status == .ok)

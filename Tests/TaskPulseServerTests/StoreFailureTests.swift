@@ -77,7 +77,7 @@ struct StoreFailureTests {
             store: UnavailableStore(), sms: DevOutboxSMSTransport(), clock: FakeWallClock(now: Harness.start),
             logger: Logger(label: "test"))
         let parts = buildParts(configuration, dependencies)
-        let app = Application(router: buildRouter(configuration, dependencies, parts: parts))
+        let app = Application(router: try buildRouter(configuration, dependencies, parts: parts))
         try await app.test(.router) { client in
             let response = try await client.text("add call mom tomorrow 9am")
             #expect(response.status == .serviceUnavailable)
