@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import TaskPulseDomain
 
 /// One SMS to send.
@@ -31,12 +33,41 @@ public protocol SMSTransport: Sendable {
     func send(_ message: OutboundSMS) async -> SendOutcome
 }
 
-/// Dev mode (no Twilio account): messages are accepted at once and only recorded in the outbox
-/// table, where the simulator shows them.
+/// Dev mode (no Twilio account): messages are accepted at once and recorded in the outbox table,
+/// where the simulator shows them. The newest 200 are also kept in memory as sent, because some
+/// texts are recorded without their secret (a phone-linking code): the simulator shows those from here.
 public struct DevOutboxSMSTransport: SMSTransport {
-    public init() {}
+    public let sent: DevTextLog
+
+    public init(sent: DevTextLog = DevTextLog()) { self.sent = sent }
 
     public func send(_ message: OutboundSMS) async -> SendOutcome {
-        .accepted(providerMessageID: "DEV" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
+        sent.record(message)
+        return .accepted(providerMessageID: "DEV" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
+    }
+}
+
+/// The texts the dev transport "sent", newest 200, in memory.
+public final class DevTextLog: Sendable {
+    public struct Entry: Sendable {
+        public var at: Date
+        public var message: OutboundSMS
+    }
+
+    public static let capacity = 200
+    private let entries = Mutex<[Entry]>([])
+
+    public init() {}
+
+    func record(_ message: OutboundSMS) {
+        entries.withLock { list in
+            list.append(Entry(at: Date(), message: message))
+            if list.count > DevTextLog.capacity { list.removeFirst(list.count - DevTextLog.capacity) }
+        }
+    }
+
+    /// The texts sent to `phone`, oldest first.
+    public func texts(to phone: Phone) -> [Entry] {
+        entries.withLock { $0.filter { $0.message.to == phone } }
     }
 }

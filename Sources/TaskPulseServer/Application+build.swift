@@ -17,6 +17,8 @@ public struct Dependencies: Sendable {
     public var mail: (any MailTransport)?
     /// The dev-mode mailbox the simulator shows (when `mail` is it).
     public var devMail: DevMailOutbox?
+    /// The texts the dev-mode SMS transport sent (when `sms` is it), for the simulator.
+    public var devTexts: DevTextLog? { (sms as? DevOutboxSMSTransport)?.sent }
     public var clock: any WallClock
     public var logger: Logger
     /// Evening motivation lines, loaded and checked at start.
@@ -138,7 +140,8 @@ public func buildRouter(
         .addRoutes(to: router)
     if configuration.isDevMode {
         SimulatorController(
-            handler: parts.handler, store: dependencies.store, page: SimulatorPage.html, devMail: dependencies.devMail
+            handler: parts.handler, store: dependencies.store, page: SimulatorPage.html, devMail: dependencies.devMail,
+            devTexts: dependencies.devTexts
         ).addRoutes(to: router)
     }
     return router

@@ -14,6 +14,8 @@ struct SimulatorController: Sendable {
     let page: String
     /// The dev mailbox, when email goes there (no `SMTP_URL`).
     var devMail: DevMailOutbox?
+    /// What the dev SMS transport sent, for texts the store keeps without their secret.
+    var devTexts: DevTextLog?
 
     func addRoutes(to router: Router<TaskPulseRequestContext>) {
         router.get("/simulator") { _, _ in
@@ -72,19 +74,26 @@ struct SimulatorController: Sendable {
             return APIError.response(
                 status: .badRequest, code: "invalid_field", message: "phone is not a phone number", field: "phone")
         }
-        guard let user = try await store.user(phone: phone) else {
-            return try json(["phone": phone.e164, "items": [Any]()])
-        }
-        let entries = try await store.conversation(userID: user.id, limit: 200)
+        let user = try await store.user(phone: phone)
+        var entries: [ConversationEntry] = []
+        if let user { entries = try await store.conversation(userID: user.id, limit: 200) }
         let formatter = ISO8601DateFormatter()
-        let items: [[String: Any]] = entries.map { entry in
+        var timeline: [(at: Date, item: [String: Any])] = entries.map { entry in
             var item: [String: Any] = [
                 "direction": entry.direction.rawValue, "at": formatter.string(from: entry.at), "text": entry.text,
             ]
             if let status = entry.status { item["status"] = status }
-            return item
+            return (entry.at, item)
         }
-        return try json(["phone": phone.e164, "items": items, "opted_out": user.isOptedOut])
+        // Texts recorded without their secret (a phone-linking code, possibly to a number that never
+        // texted): shown as sent, so a developer can link a simulated phone.
+        let recorded = Set(entries.filter { $0.direction == .outbound }.map(\.text))
+        for sent in devTexts?.texts(to: phone) ?? [] where !recorded.contains(sent.message.body) {
+            timeline.append(
+                (sent.at, ["direction": "outbound", "at": formatter.string(from: sent.at), "text": sent.message.body, "status": "sent"]))
+        }
+        let items = timeline.sorted { $0.at < $1.at }.map(\.item)
+        return try json(["phone": phone.e164, "items": items, "opted_out": user?.isOptedOut ?? false])
     }
 
     /// The dev mailbox: emails to the person with `phone` (their confirmed or pending address), newest first.

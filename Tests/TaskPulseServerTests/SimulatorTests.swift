@@ -49,6 +49,39 @@ struct SimulatorTests {
         }
     }
 
+    @Test("a phone-linking code shows in the simulator, also for a number that never texted, and links it")
+    func linkingCode() async throws {
+        try await TemporaryDatabase.with { database in
+            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.path])
+            let dependencies = Dependencies(
+                store: try await database.openStore(), sms: DevOutboxSMSTransport(), clock: FakeWallClock(now: Harness.start),
+                logger: Logger(label: "test"), templates: try await Prompts.templates())
+            let parts = buildParts(configuration, dependencies)
+            let app = Application(router: try buildRouter(configuration, dependencies, parts: parts))
+            try await app.test(.router) { client in
+                let json: @Sendable (TestResponse) throws -> [String: Any] = {
+                    try #require(try JSONSerialization.jsonObject(with: Data($0.body.readableBytesView)) as? [String: Any])
+                }
+                let registered = try await client.execute(
+                    uri: "/api/v1/auth/register", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"email": "dev@example.com", "password": "correct horse battery"}"#))
+                let token = try #require(try json(registered)["access_token"] as? String)
+                let auth: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(token)"]
+                _ = try await client.execute(
+                    uri: "/api/v1/me/phone", method: .post, headers: auth, body: ByteBuffer(string: #"{"phone": "+15555550177"}"#))
+                try await parts.dispatcher.drainOnce()
+                let conversation = try json(
+                    try await client.execute(uri: "/simulator/api/conversation?phone=%2B15555550177", method: .get))
+                let text = try #require((conversation["items"] as? [[String: Any]])?.last?["text"] as? String)
+                #expect(text.hasPrefix("TaskPulse code: "))
+                let code = String(text.dropFirst("TaskPulse code: ".count).prefix(6))
+                let linked = try await client.execute(
+                    uri: "/api/v1/me/phone/verify", method: .post, headers: auth, body: ByteBuffer(string: #"{"code": "\#(code)"}"#))
+                #expect(linked.status == .ok)
+            }
+        }
+    }
+
     @Test("texts from the simulator are answered; scheduled messages show up in the conversation")
     func simulatorConversation() async throws {
         try await TemporaryDatabase.with { database in
