@@ -122,9 +122,21 @@ struct APIController: Sendable {
         var dueAt: String?
         var remindAt: String?
         var priority: Int?
+        /// `"priority": null`: take the priority away (absent leaves it as it is).
+        var priorityIsNull = false
 
         enum CodingKeys: String, CodingKey {
             case text, title, dueAt = "due_at", remindAt = "remind_at", priority
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            text = try container.decodeIfPresent(String.self, forKey: .text)
+            title = try container.decodeIfPresent(String.self, forKey: .title)
+            dueAt = try container.decodeIfPresent(String.self, forKey: .dueAt)
+            remindAt = try container.decodeIfPresent(String.self, forKey: .remindAt)
+            priorityIsNull = try container.contains(.priority) && container.decodeNil(forKey: .priority)
+            priority = try container.decodeIfPresent(Int.self, forKey: .priority)
         }
 
         /// The typed fields, or the first one that is malformed.
@@ -134,7 +146,9 @@ struct APIController: Sendable {
                 guard let date = JSON.date(text) else { throw FieldError.invalid(name, "\(name) is not an RFC 3339 instant") }
                 return date
             }
-            var fields = TaskFields(title: title, dueAt: try instant(dueAt, "due_at"), remindAt: try instant(remindAt, "remind_at"))
+            var fields = TaskFields(
+                title: title, dueAt: try instant(dueAt, "due_at"), remindAt: try instant(remindAt, "remind_at"),
+                clearsPriority: priorityIsNull)
             if let priority {
                 guard let parsed = Priority(rawValue: priority) else { throw FieldError.invalid("priority", "priority is 1, 2 or 3") }
                 fields.priority = parsed

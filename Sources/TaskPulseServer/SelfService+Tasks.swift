@@ -11,6 +11,8 @@ struct TaskFields: Sendable {
     var dueAt: Date?
     var remindAt: Date?
     var priority: Priority?
+    /// Removes the priority (`"priority": null` in JSON, "None" on the edit page).
+    var clearsPriority = false
 }
 
 extension SelfService {
@@ -152,6 +154,8 @@ extension SelfService {
         }
         if let priority = fields.priority, priority != task.priority {
             _ = try await store.setPriority(priority, taskID: task.id, userID: userID, now: now)
+        } else if fields.clearsPriority, task.priority != nil {
+            _ = try await store.setPriority(nil, taskID: task.id, userID: userID, now: now)
         }
         return try await self.task(userID, id: task.id.rawValue)
     }

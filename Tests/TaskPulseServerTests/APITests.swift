@@ -239,6 +239,9 @@ struct APITests {
                 let moved = try await call(client, .patch, "/tasks/\(id)", token: token, body: #"{"due_at": "2026-11-25T15:00:00Z"}"#)
                 #expect(try json(moved)["due_at"] as? String == "2026-11-25T15:00:00Z")
                 #expect(try json(moved)["remind_at"] as? String == "2026-11-25T15:00:00Z")
+                #expect(try json(moved)["priority"] as? Int == 3)  // absent: left as it was
+                let cleared = try await call(client, .patch, "/tasks/\(id)", token: token, body: #"{"priority": null}"#)
+                #expect(try json(cleared)["priority"] is NSNull)
                 let done = try await call(client, .post, "/tasks/\(id)/complete", token: token)
                 #expect(try json(done)["status"] as? String == "done")
                 #expect(try json(done)["completed_at"] as? String != nil)

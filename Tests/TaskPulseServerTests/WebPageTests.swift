@@ -117,6 +117,9 @@ struct WebPageTests {
                 #expect(task.title == "stretch well" && task.priority == .high)
                 #expect(task.dueAt == ZonedTime.instant(LocalDateTime(iso: "2026-11-25T07:30")!, in: TimeZone(identifier: "America/New_York")!))
 
+                _ = try await browser.post("/tasks/2", [("title", "stretch well"), ("due", "2026-11-25T07:30"), ("priority", "")])
+                #expect(try await harness.store.task(userID: UserID(1), id: task.id)?.priority == nil)
+
                 #expect(try await browser.post("/tasks/2/delete", []).status == .seeOther)
                 // This occurrence goes; the weekday series goes on with the next one.
                 let after = try await browser.get("/tasks")

@@ -41,6 +41,7 @@ extension WebController {
                         }
                         fields.dueAt = instant
                     }
+                    if form["priority"] == "" { fields.clearsPriority = true }
                     if let priority = form["priority"], !priority.isEmpty {
                         guard let value = Int(priority).flatMap(Priority.init(rawValue:)) else {
                             throw FieldError.invalid("priority", "priority is high, medium or low")
