@@ -36,7 +36,7 @@ extension APIController {
         }
         api.get("/deliveries") { request, _ in
             let userID = try await authenticated(request).userID
-            let parameters = QueryString(request)
+            let parameters = try QueryString(request)
             let page = try await service.deliveries(userID, limit: parameters["limit"], cursor: parameters["cursor"])
             return JSON.response(.ok, APIPage(items: page.items.map(APIDelivery.init), nextCursor: page.nextCursor))
         }

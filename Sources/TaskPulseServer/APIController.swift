@@ -44,7 +44,7 @@ struct APIController: Sendable {
         }
         api.get("/tasks") { request, _ in
             let userID = try await authenticated(request).userID
-            let parameters = QueryString(request)
+            let parameters = try QueryString(request)
             let query = try SelfService.taskQuery { parameters[$0] }
             let page = try await service.tasks(userID, query)
             return JSON.response(.ok, APIPage(items: page.items.map(APITask.init), nextCursor: page.nextCursor))

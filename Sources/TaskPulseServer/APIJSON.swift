@@ -202,10 +202,19 @@ enum PageCursor {
 struct QueryString: Sendable {
     private let values: [String: String]
 
-    init(_ request: Request) {
-        let pairs = FormEncoding.decode(request.uri.query ?? "") ?? []
+    /// - Throws: a 400 ``FieldError`` when the query is not valid percent-encoded UTF-8.
+    init(_ request: Request) throws {
+        guard let pairs = FormEncoding.decode(request.uri.query ?? "") else {
+            throw FieldError(
+                status: .badRequest, code: "malformed_query", message: "the query string is not valid percent-encoding",
+                field: nil)
+        }
         values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
     }
+
+    /// No parameters (a page shown despite a query it cannot read).
+    private init() { values = [:] }
+    static let empty = QueryString()
 
     subscript(_ name: String) -> String? { values[name] }
 }

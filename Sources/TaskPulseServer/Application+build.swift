@@ -107,10 +107,14 @@ public func buildRouter(
 ) throws -> Router<TaskPulseRequestContext> {
     let router = Router(context: TaskPulseRequestContext.self)
     router.get("/healthz") { _, _ in "ok\n" }
+    // Load balancers often probe with HEAD.
+    router.head("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"]) }
     router.get("/readyz") { _, context -> Response in
         do {
             try await dependencies.store.ping()
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
         } catch {
             context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
             return APIError.response(
@@ -130,6 +134,7 @@ public func buildRouter(
     let clientAddress = ClientAddress(trustedProxies: configuration.trustedProxies)
     APIController(service: service, tokens: tokens, clientAddress: clientAddress, programName: configuration.programName)
         .addRoutes(to: router)
+    OpenAPIDocument.addRoute(to: router, document: try OpenAPIDocument.load())
     WebController(
         service: service,
         sessions: WebSessions(tokens: tokens, secret: configuration.jwtSecret, secureCookies: configuration.secureCookies),

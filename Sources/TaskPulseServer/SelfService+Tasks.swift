@@ -26,7 +26,8 @@ extension SelfService {
         }
         var query = TaskQuery()
         if let statuses = value("status") {
-            query.statuses = try statuses.split(separator: ",").map { word in
+            let words = statuses.split(separator: ",", omittingEmptySubsequences: false)
+            query.statuses = try words.map { word in
                 guard let status = TaskStatus(rawValue: String(word)), status != .deleted else {
                     throw FieldError.invalid("status", "status is open, done, missed or skipped")
                 }
@@ -98,7 +99,9 @@ extension SelfService {
         let command = CommandParser().parse(words.lowercased().hasPrefix("add ") ? words : "add " + words, context: context)
         switch command {
         case .add(let request):
-            return try await add(userID, CommandPlanner(formatter: formatter, now: now).draft(request), now: now)
+            let draft = CommandPlanner(formatter: formatter, now: now).draft(request)
+            guard draft.title.count <= 500 else { throw FieldError.invalid("text", "the task's title is at most 500 characters") }
+            return try await add(userID, draft, now: now)
         case .refused(let name, let error):
             throw FieldError(status: .badRequest, code: error.rawValue, message: formatter.refusal(name, error), field: "text")
         default:
@@ -136,11 +139,14 @@ extension SelfService {
     func update(_ userID: UserID, id: Int64?, fields: TaskFields) async throws -> TaskItem {
         let title = fields.title?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let title, title.isEmpty || title.count > 500 { throw FieldError.invalid("title", "title is 1 to 500 characters") }
+        let now = clock.now()
+        if let remind = fields.remindAt, remind <= now {
+            throw FieldError(status: .badRequest, code: "past_date", message: "remind_at is in the past", field: "remind_at")
+        }
         let task = try await task(userID, id: id)
         guard task.status == .open else {
             throw FieldError(status: .conflict, code: "task_not_open", message: "only open tasks can be changed", field: "status")
         }
-        let now = clock.now()
         if let title, title != task.title {
             _ = try await store.applyChange(.rename(number: task.number, title: title), userID: userID, now: now)
         }
@@ -173,10 +179,15 @@ extension SelfService {
         return try await self.task(userID, id: task.id.rawValue)
     }
 
-    /// Deletes an open task (this occurrence of a repeating one). Closed tasks stay as history.
+    /// Deletes an open task (this occurrence of a repeating one). Closed tasks stay as history: deleting
+    /// one is a 409, so a 204 always means the task is gone.
     func delete(_ userID: UserID, id: Int64?) async throws {
         let task = try await task(userID, id: id)
-        guard task.status == .open else { return }
+        guard task.status == .open else {
+            throw FieldError(
+                status: .conflict, code: "task_not_open", message: "this task was \(task.status.rawValue) and stays as history",
+                field: "status")
+        }
         _ = try await store.applyChange(.delete(.numbers([task.number]), scope: .occurrence), userID: userID, now: clock.now())
     }
 }

@@ -254,6 +254,18 @@ struct APITests {
                 #expect(try await call(client, .delete, "/tasks/\(alpha)", token: token).status == .noContent)
                 #expect(try await call(client, .get, "/tasks/\(alpha)", token: token).status == .notFound)
                 #expect(try await call(client, .get, "/tasks/abc", token: token).status == .notFound)
+                // A done task stays as history: deleting it is a 409, and it is still there.
+                #expect(try await call(client, .delete, "/tasks/\(id)", token: token).status == .conflict)
+                #expect(try await call(client, .get, "/tasks/\(id)", token: token).status == .ok)
+                // An empty status list or a broken escape is a 400, never "no filter".
+                #expect(try await call(client, .get, "/tasks?status=,", token: token).status == .badRequest)
+                #expect(try await call(client, .get, "/tasks?limit=0&x=%zz", token: token).status == .badRequest)
+                let beta = try #require(
+                    (openOnly["items"] as? [[String: Any]])?.first { $0["title"] as? String == "beta" }?["id"] as? Int)
+                let past = try await call(
+                    client, .patch, "/tasks/\(beta)", token: token, body: #"{"remind_at": "2026-01-01T00:00:00Z"}"#)
+                #expect(past.status == .badRequest)
+                #expect(try errorField(past) == "remind_at")
             }
         }
     }

@@ -37,6 +37,8 @@ struct LifecycleTests {
                 let simulator = try await client.execute(uri: "/simulator", method: .get)
                 #expect(health.status == .ok)
                 #expect(ready.status == .ok)
+                #expect(ready.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(try await client.execute(uri: "/healthz", method: .head).status == .ok)
                 #expect(root.status == .seeOther)
                 #expect(simulator.status == .notFound)
             }

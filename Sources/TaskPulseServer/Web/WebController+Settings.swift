@@ -63,7 +63,7 @@ extension WebController {
         }
         router.get("/deliveries") { request, _ in
             try await page(request) { identity, flash in
-                let parameters = QueryString(request)
+                let parameters = (try? QueryString(request)) ?? .empty
                 let user = try await service.user(identity.userID)
                 let clock = WebClock(zone: TimeZone(identifier: user.timeZoneID) ?? .gmt, now: service.clock.now())
                 do {

@@ -81,7 +81,7 @@ extension WebController {
         _ request: Request, _ identity: WebIdentity, status: HTTPResponse.Status = .ok, flash: String? = nil,
         error: String? = nil, text: String = ""
     ) async throws -> Response {
-        let parameters = QueryString(request)
+        let parameters = (try? QueryString(request)) ?? .empty
         let filter = Self.filterValues { parameters[$0] }
         let user = try await service.user(identity.userID)
         let clock = WebClock(zone: TimeZone(identifier: user.timeZoneID) ?? .gmt, now: service.clock.now())

@@ -46,7 +46,7 @@ struct WebController: Sendable {
         let (token, cookie) = sessions.anonymousFormToken(request)
         var response = pages.render(
             "signin", status: status, title: "Sign in", identity: nil, formToken: token, flash: WebSessions.flash(of: request),
-            error: error, values: ["email": email, "next": Self.safeNext(QueryString(request)["next"])])
+            error: error, values: ["email": email, "next": Self.safeNext(((try? QueryString(request)) ?? .empty)["next"])])
         if let cookie { response.setCookie(cookie) }
         if WebSessions.flash(of: request) != nil { sessions.clearFlash(on: &response) }
         return response
