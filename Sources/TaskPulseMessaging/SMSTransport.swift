@@ -37,8 +37,10 @@ public protocol SMSTransport: Sendable {
 /// where the simulator shows them. The newest 200 are also kept in memory as sent, because some
 /// texts are recorded without their secret (a phone-linking code): the simulator shows those from here.
 public struct DevOutboxSMSTransport: SMSTransport {
+    /// What this transport "sent", for the simulator.
     public let sent: DevTextLog
 
+    /// A transport keeping its texts in `sent` (a new log unless one is shared).
     public init(sent: DevTextLog = DevTextLog()) { self.sent = sent }
 
     public func send(_ message: OutboundSMS) async -> SendOutcome {
@@ -49,14 +51,17 @@ public struct DevOutboxSMSTransport: SMSTransport {
 
 /// The texts the dev transport "sent", newest 200, in memory.
 public final class DevTextLog: Sendable {
+    /// One text and when it was handed over.
     public struct Entry: Sendable {
         public var at: Date
         public var message: OutboundSMS
     }
 
+    /// How many texts are kept; older ones are forgotten.
     public static let capacity = 200
     private let entries = Mutex<[Entry]>([])
 
+    /// An empty log.
     public init() {}
 
     func record(_ message: OutboundSMS) {

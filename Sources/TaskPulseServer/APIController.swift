@@ -22,9 +22,11 @@ struct APIController: Sendable {
 
     func addRoutes(to router: Router<TaskPulseRequestContext>) {
         let api = router.group("/api/v1")
-        api.post("/auth/register") { request, _ in
+        api.post("/auth/register") { request, context in
             let input = try await JSON.decode(Credentials.self, from: request)
-            let user = try await service.register(email: input.email, password: input.password, timeZone: input.timeZone)
+            let user = try await service.register(
+                email: input.email, password: input.password, timeZone: input.timeZone,
+                client: clientAddress.of(request, peer: context.remoteAddress))
             return JSON.response(.created, try await tokens.startSession(for: user.id))
         }
         api.post("/auth/login") { request, context in

@@ -137,7 +137,9 @@ public func buildRouter(
     OpenAPIDocument.addRoute(to: router, document: try OpenAPIDocument.load())
     WebController(
         service: service,
-        sessions: WebSessions(tokens: tokens, secret: configuration.jwtSecret, secureCookies: configuration.secureCookies),
+        sessions: WebSessions(
+            tokens: tokens, secret: configuration.jwtSecret, secureCookies: configuration.secureCookies,
+            publicURL: configuration.publicURL),
         pages: try WebPages.load(programName: configuration.programName, isDevMode: configuration.isDevMode),
         clientAddress: clientAddress
     ).addRoutes(to: router)

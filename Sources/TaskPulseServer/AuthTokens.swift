@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HummingbirdBcrypt
 import JWTKit
+import NIOPosix
 import TaskPulseDomain
 import TaskPulseStorage
 
@@ -125,10 +126,15 @@ struct AuthTokens: Sendable {
         return (userID, claims.sid)
     }
 
-    /// Bcrypt (cost 12) for passwords.
-    static func hashPassword(_ password: String) -> String { Bcrypt.hash(password, cost: 12) }
+    /// Bcrypt (cost 12) for passwords, on NIO's blocking thread pool: a quarter second of CPU must not
+    /// hold a thread of the cooperative pool that webhooks and the dispatcher share.
+    static func hashPassword(_ password: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: 12) }
+    }
 
-    static func verifyPassword(_ password: String, hash: String) -> Bool { Bcrypt.verify(password, hash: hash) }
+    static func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
 
     /// A real hash to compare against when the account does not exist, so both paths take as long.
     static let decoyHash = Bcrypt.hash("decoy password for timing", cost: 12)

@@ -64,19 +64,25 @@ final class AttemptThrottle: Sendable {
     func recordFailure(key: String, now: Date) {
         failures.withLock { table in
             table[key, default: []].append(now)
-            if table.count > 100_000 { table.removeAll() }  // bounded memory under a spray of keys
+            if table.count > 100_000 {
+                // Bounded memory under a spray of keys: forget only what has left the window.
+                table = table.filter { $0.value.contains { now.timeIntervalSince($0) < window } }
+            }
         }
     }
 
     func reset(key: String) { _ = failures.withLock { $0.removeValue(forKey: key) } }
 }
 
-/// The limits on guessing (issue 6): sign-ins per account and per client address, code checks per
-/// client address (each code also dies after five wrong tries, in the store).
+/// The limits on guessing and flooding (issue 6): sign-ins per account and per client address, code
+/// checks per client address (each code also dies after five wrong tries, in the store), sign-ups
+/// per client address.
 struct AttemptLimits: Sendable {
     var signInPerAccount = AttemptThrottle(limit: 5, window: 15 * 60)
     var signInPerAddress = AttemptThrottle(limit: 20, window: 15 * 60)
     var codeChecksPerAddress = AttemptThrottle(limit: 10, window: 15 * 60)
+    /// New accounts per client address (each costs a bcrypt hash and a row).
+    var signUpsPerAddress = AttemptThrottle(limit: 10, window: 60 * 60)
 
     /// The 429 for a throttled key.
     static func tooMany(_ wait: TimeInterval, code: String, message: String) -> FieldError {

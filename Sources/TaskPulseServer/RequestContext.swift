@@ -5,10 +5,12 @@ import NIOCore
 /// The request context of every route: Hummingbird's core storage plus the connection's peer, so
 /// limits can count attempts per client address (issue 6).
 public struct TaskPulseRequestContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's per-request storage (logger, parameters, body limits).
     public var coreContext: CoreRequestContextStorage
     /// The peer of the connection: the client, or the reverse proxy in front of the service.
     public let remoteAddress: SocketAddress?
 
+    /// The context of a request arriving on `source.channel`.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress

@@ -29,7 +29,7 @@ struct SelfService: Sendable {
     // MARK: Accounts
 
     /// Creates an account with a bcrypt (cost 12) password hash.
-    func register(email rawEmail: String?, password: String?, timeZone: String?) async throws -> User {
+    func register(email rawEmail: String?, password: String?, timeZone: String?, client: String) async throws -> User {
         guard let email = rawEmail?.trimmingCharacters(in: .whitespaces), !email.isEmpty else {
             throw FieldError.missing("email", "email is required")
         }
@@ -43,9 +43,14 @@ struct SelfService: Sendable {
         guard TimeZone(identifier: zone) != nil else {
             throw FieldError.invalid("time_zone", "time_zone is not an IANA time zone")
         }
+        let now = clock.now()
+        if let wait = limits.signUpsPerAddress.retryAfter(key: client, now: now) {
+            throw AttemptLimits.tooMany(wait, code: "too_many_accounts", message: "too many new accounts from here; try later")
+        }
+        limits.signUpsPerAddress.recordFailure(key: client, now: now)
         do {
             return try await store.register(
-                email: email, passwordHash: AuthTokens.hashPassword(password), timeZoneID: zone, now: clock.now())
+                email: email, passwordHash: try await AuthTokens.hashPassword(password), timeZoneID: zone, now: now)
         } catch AccountError.emailTaken {
             throw FieldError(
                 status: .conflict, code: "email_taken", message: "an account with this email already exists", field: "email")
@@ -68,7 +73,7 @@ struct SelfService: Sendable {
         }
         let account = try await store.account(email: email)
         // The same bcrypt work whether or not the account exists: timing does not tell.
-        let matches = AuthTokens.verifyPassword(password, hash: account?.passwordHash ?? AuthTokens.decoyHash)
+        let matches = try await AuthTokens.verifyPassword(password, hash: account?.passwordHash ?? AuthTokens.decoyHash)
         guard let account, matches else {
             limits.signInPerAccount.recordFailure(key: accountKey, now: now)
             limits.signInPerAddress.recordFailure(key: client, now: now)
@@ -123,6 +128,10 @@ struct SelfService: Sendable {
         case .noCode:
             limits.codeChecksPerAddress.recordFailure(key: client, now: now)
             throw FieldError(status: .gone, code: "no_code", message: "no live code: ask for a new one", field: "code")
+        case .linkedToAnotherAccount:
+            throw FieldError(
+                status: .conflict, code: "phone_in_other_account",
+                message: "this number belongs to another account: sign in to that one", field: "code")
         }
     }
 

@@ -19,6 +19,9 @@ public enum PhoneLinkOutcome: Sendable, Equatable {
     case wrongCode(attemptsLeft: Int)
     /// No live code (never asked, expired, used, or five wrong tries).
     case noCode
+    /// The number belongs to another web account: merging would replace that account's sign-in, so
+    /// the person signs in to that account instead. The code is used up.
+    case linkedToAnotherAccount
 }
 
 /// Linking a phone to a web account by a code sent by SMS (issue 6): afterwards the web account and the
@@ -80,12 +83,15 @@ extension SQLiteTaskStore {
             }
             try db.execute(sql: "UPDATE phone_link_codes SET used_at = ? WHERE id = ?", arguments: [now.storageValue, id])
             let phone: String = row["phone"]
-            guard let existing = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE phone = ?", arguments: [phone]) else {
+            guard let existing = try Row.fetchOne(db, sql: "SELECT id, login_email FROM users WHERE phone = ?", arguments: [phone])
+            else {
                 try db.execute(sql: "UPDATE users SET phone = ? WHERE id = ?", arguments: [phone, userID.rawValue])
                 return .linked(userID: userID, merged: false)
             }
-            try SQLiteTaskStore.merge(account: userID.rawValue, into: existing, db: db)
-            return .linked(userID: UserID(existing), merged: true)
+            guard (existing["login_email"] as String?) == nil else { return .linkedToAnotherAccount }
+            let existingID: Int64 = existing["id"]
+            try SQLiteTaskStore.merge(account: userID.rawValue, into: existingID, db: db)
+            return .linked(userID: UserID(existingID), merged: true)
         }
     }
 

@@ -110,6 +110,47 @@ struct APITests {
         }
     }
 
+    @Test("a number that belongs to another web account is not merged (its sign-in would be replaced): 409")
+    func linkRefusedForOtherAccount() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                let ann = try await register(client, "ann@example.com").access
+                _ = try await post(client, "/me/phone", #"{"phone": "+15555550142"}"#, token: ann)
+                while try await harness.parts.dispatcher.drainOnce() > 0 {}
+                _ = try await post(client, "/me/phone/verify", #"{"code": "\#(try code(twilio, to: "+15555550142"))"}"#, token: ann)
+                let bob = try await register(client, "bob@example.com").access
+                _ = try await post(client, "/me/phone", #"{"phone": "+15555550142"}"#, token: bob)
+                while try await harness.parts.dispatcher.drainOnce() > 0 {}
+                let refused = try await post(
+                    client, "/me/phone/verify", #"{"code": "\#(try code(twilio, to: "+15555550142"))"}"#, token: bob)
+                #expect(refused.status == .conflict)
+                #expect((try json(refused)["error"] as? [String: Any])?["code"] as? String == "phone_in_other_account")
+                let login = try await post(client, "/auth/login", #"{"email": "ann@example.com", "password": "correct horse battery"}"#)
+                #expect(login.status == .ok)
+            }
+        }
+    }
+
+    @Test("new accounts are limited per client address: the eleventh in an hour waits")
+    func signUpLimitPerAddress() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                for index in 1...10 {
+                    let made = try await post(
+                        client, "/auth/register", #"{"email": "u\#(index)@example.com", "password": "correct horse battery"}"#,
+                        from: "198.51.100.20")
+                    #expect(made.status == .created)
+                }
+                let held = try await post(
+                    client, "/auth/register", #"{"email": "u11@example.com", "password": "correct horse battery"}"#, from: "198.51.100.20")
+                #expect(held.status == .tooManyRequests)
+                let elsewhere = try await post(
+                    client, "/auth/register", #"{"email": "u11@example.com", "password": "correct horse battery"}"#, from: "198.51.100.21")
+                #expect(elsewhere.status == .created)
+            }
+        }
+    }
+
     @Test("code checks are limited per client address: ten wrong codes across accounts make that address wait")
     func codeLimitPerAddress() async throws {
         try await Harness.with { harness, _ in

@@ -145,6 +145,12 @@ struct WebPageTests {
                 #expect(try await browser.post("/tasks", [("text", "forged two")], token: "x" + browser.formToken).status == .forbidden)
                 browser.origin = "https://evil.example"
                 #expect(try await browser.post("/tasks", [("text", "forged three")]).status == .forbidden)
+                browser.origin = "https://taskpulse.test:8443"
+                #expect(try await browser.post("/tasks", [("text", "forged four")]).status == .forbidden)
+                // Behind a reverse proxy the Host header is the upstream's; the public URL is this site.
+                browser.origin = "https://taskpulse.test"
+                #expect(try await browser.post("/tasks", [("text", "through the proxy")]).status == .seeOther)
+                _ = try await browser.post("/tasks/1/delete", [])
                 browser.origin = "null"
                 #expect(try await browser.post("/tasks", [("text", "sandboxed but genuine")]).status == .seeOther)
                 let titles = try await harness.store.taskPage(userID: UserID(1), query: TaskQuery()).items.map(\.title)
@@ -178,9 +184,16 @@ struct WebPageTests {
                 _ = try await browser.get("/signin")
                 let wrong = try await browser.post("/signin", [("email", "ann@example.com"), ("password", "not it at all")])
                 #expect(wrong.status == .unauthorized && wrong.text.contains("Email or password is wrong."))
-                let right = try await browser.post(
-                    "/signin", [("email", "ann@example.com"), ("password", "correct horse battery"), ("next", "//evil.example")])
-                #expect(right.headers[.location] == "/tasks")
+                // The place to return to survives a failed attempt.
+                #expect(wrong.text.contains(#"name="next" value="/settings""#) == false)
+                let wrongWithNext = try await browser.post(
+                    "/signin", [("email", "ann@example.com"), ("password", "not it at all"), ("next", "/settings")])
+                #expect(wrongWithNext.text.contains(#"name="next" value="/settings""#))
+                for evil in ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example"] {
+                    let right = try await browser.post(
+                        "/signin", [("email", "ann@example.com"), ("password", "correct horse battery"), ("next", evil)])
+                    #expect(right.headers[.location] == "/tasks", "next \(evil)")
+                }
                 #expect(try await browser.get("/tasks").status == .ok)
             }
         }
@@ -256,6 +269,53 @@ struct WebPageTests {
                 #expect(try await browser.get("/settings").text.contains("Linked: <strong>+15555550142</strong>"))
                 let log = try await browser.get("/deliveries")
                 #expect(log.text.contains("Phone code") && log.text.contains("Link code sent to ***0142"))
+            }
+        }
+    }
+
+    @Test("editing only the priority leaves a due time with seconds, and its reminder, alone")
+    func editKeepsTime() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                var browser = Browser(client)
+                try await browser.signUp("ann@example.com")
+                harness.clock.advance(by: 30)
+                _ = try await browser.post("/tasks", [("text", "call back in 2 hours")])
+                let before = try #require(try await harness.store.task(userID: UserID(1), id: TaskID(1)))
+                _ = try await browser.get("/tasks/1")
+                let form = try await browser.get("/tasks/1")
+                #expect(form.text.contains(#"name="due" value="2026-11-23T12:15" required"#))
+                let saved = try await browser.post("/tasks/1", [("title", "call back"), ("due", "2026-11-23T12:15"), ("priority", "2")])
+                #expect(saved.status == .seeOther)
+                let after = try #require(try await harness.store.task(userID: UserID(1), id: TaskID(1)))
+                #expect(after.dueAt == before.dueAt && after.remindAt == before.remindAt && after.priority == .medium)
+            }
+        }
+    }
+
+    @Test("a stale page's button answers a page, not JSON; long notices are cut; the calendar link is a redirect")
+    func staleAndLong() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                var browser = Browser(client)
+                try await browser.signUp("ann@example.com")
+                _ = try await browser.post("/tasks", [("text", "water plants tomorrow")])
+                _ = try await browser.post("/tasks/1/delete", [])
+                let stale = try await browser.post("/tasks/1/complete", [])
+                #expect(stale.status == .notFound)
+                #expect(stale.headers[.contentType]?.hasPrefix("text/html") == true && stale.text.contains("No such task"))
+
+                let tooLarge = try await browser.post("/tasks", [("text", String(repeating: "x", count: 20_000))])
+                #expect(tooLarge.status == .contentTooLarge && tooLarge.headers[.contentType]?.hasPrefix("text/html") == true)
+                let long = String(repeating: "👨‍👩‍👧‍👦", count: 150)
+                let added = try await browser.post("/tasks", [("text", long)])
+                #expect(added.status == .seeOther, "\(added.text.suffix(600))")
+                let flash = try #require(added.headers[values: .setCookie].first { $0.hasPrefix("tp_flash=") })
+                #expect(flash.utf8.count < 600)
+
+                let rotated = try await browser.post("/settings/calendar", [])
+                #expect(rotated.status == .seeOther && rotated.headers[.location] == "/settings#calendar")
+                #expect(try await browser.get("/settings").text.contains("https://taskpulse.test/calendar/"))
             }
         }
     }

@@ -58,7 +58,10 @@ extension WebController {
         router.post("/settings/calendar") { request, _ in
             try await action(request) { identity, _ in
                 let url = try await service.rotateCalendar(identity.userID)
-                return try await settingsPage(identity, calendarURL: url)
+                // A redirect, so reloading the page does not rotate the link just copied.
+                var response = WebPages.seeOther("/settings#calendar")
+                sessions.flash("Your private calendar link (keep it secret; the old one stopped working): \(url)", on: &response)
+                return response
             }
         }
         router.get("/deliveries") { request, _ in
@@ -107,8 +110,7 @@ extension WebController {
     }
 
     func settingsPage(
-        _ identity: WebIdentity, status: HTTPResponse.Status = .ok, flash: String? = nil, error: String? = nil,
-        calendarURL: String? = nil
+        _ identity: WebIdentity, status: HTTPResponse.Status = .ok, flash: String? = nil, error: String? = nil
     ) async throws -> Response {
         let user = try await service.user(identity.userID)
         let settings = user.settings
@@ -138,7 +140,6 @@ extension WebController {
             "mailUnsubscribed": user.email.unsubscribedAt != nil,
         ]
         if let phone = user.phone { values["phone"] = phone.e164 }
-        if let calendarURL { values["calendarURL"] = calendarURL }
         return pages.render("settings", status: status, title: "Settings", identity: identity, flash: flash, error: error, values: values)
     }
 

@@ -33,10 +33,13 @@ extension WebController {
             try await action(request) { identity, form in
                 let id = context.parameters.get("id", as: Int64.self)
                 do {
-                    let zone = try await zone(identity)
+                    let clock = WebClock(zone: try await zone(identity), now: service.clock.now())
+                    let current = try await service.task(identity.userID, id: id)
                     var fields = TaskFields(title: form["title"])
-                    if let due = form["due"], !due.isEmpty {
-                        guard let instant = WebClock(zone: zone, now: service.clock.now()).instant(due) else {
+                    // The form shows minutes: the same minute as now is no change (a due time with
+                    // seconds would otherwise move, and its reminder would go out again).
+                    if let due = form["due"], !due.isEmpty, due != clock.inputValue(current.dueAt) {
+                        guard let instant = clock.instant(due) else {
                             throw FieldError.invalid("due", "the date and time could not be read")
                         }
                         fields.dueAt = instant

@@ -24,7 +24,7 @@ struct WebController: Sendable {
         router.get("/signin") { request, _ in try await signInPage(request) }
         router.post("/signin") { request, context in try await signIn(request, context) }
         router.get("/signup") { request, _ in try await signUpPage(request) }
-        router.post("/signup") { request, _ in try await signUp(request) }
+        router.post("/signup") { request, context in try await signUp(request, context) }
         router.post("/signout") { request, _ in
             try await action(request) { identity, _ in
                 try await store.revokeSession(id: identity.sessionID, now: service.clock.now())
@@ -39,14 +39,14 @@ struct WebController: Sendable {
 
     // MARK: Signing in and up
 
-    func signInPage(_ request: Request, status: HTTPResponse.Status = .ok, error: String? = nil, email: String = "")
-        async throws -> Response
-    {
+    func signInPage(
+        _ request: Request, status: HTTPResponse.Status = .ok, error: String? = nil, email: String = "", next: String? = nil
+    ) async throws -> Response {
         if error == nil, try await sessions.identity(request) != nil { return WebPages.seeOther("/tasks") }
         let (token, cookie) = sessions.anonymousFormToken(request)
         var response = pages.render(
             "signin", status: status, title: "Sign in", identity: nil, formToken: token, flash: WebSessions.flash(of: request),
-            error: error, values: ["email": email, "next": Self.safeNext(((try? QueryString(request)) ?? .empty)["next"])])
+            error: error, values: ["email": email, "next": Self.safeNext(next ?? ((try? QueryString(request)) ?? .empty)["next"])])
         if let cookie { response.setCookie(cookie) }
         if WebSessions.flash(of: request) != nil { sessions.clearFlash(on: &response) }
         return response
@@ -62,7 +62,8 @@ struct WebController: Sendable {
             try await sessions.signIn(user.id, on: &response)
             return response
         } catch let refusal as FieldError {
-            return try await signInPage(request, status: refusal.status, error: Self.sentence(refusal), email: form["email"] ?? "")
+            return try await signInPage(
+                request, status: refusal.status, error: Self.sentence(refusal), email: form["email"] ?? "", next: form["next"])
         }
     }
 
@@ -79,11 +80,13 @@ struct WebController: Sendable {
         return response
     }
 
-    func signUp(_ request: Request) async throws -> Response {
+    func signUp(_ request: Request, _ context: TaskPulseRequestContext) async throws -> Response {
         let form = try await WebSessions.form(request)
         guard sessions.isGenuine(request, form: form, identity: nil) else { return forbidden() }
         do {
-            let user = try await service.register(email: form["email"], password: form["password"], timeZone: form["time_zone"])
+            let user = try await service.register(
+                email: form["email"], password: form["password"], timeZone: form["time_zone"],
+                client: clientAddress.of(request, peer: context.remoteAddress))
             var response = WebPages.seeOther("/tasks")
             try await sessions.signIn(user.id, on: &response)
             sessions.flash("Welcome! Add your first task below, or link your phone in Settings to text it in.", on: &response)
@@ -95,13 +98,14 @@ struct WebController: Sendable {
 
     // MARK: Helpers
 
-    /// Runs a GET page for the signed-in person, or sends them to sign in and back.
+    /// Runs a GET page for the signed-in person, or sends them to sign in and back here.
     func page(_ request: Request, _ body: (WebIdentity, String?) async throws -> Response) async throws -> Response {
         guard let identity = try await sessions.identity(request) else {
-            return WebPages.seeOther("/signin?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/tasks"))
+            let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            return WebPages.seeOther("/signin?next=" + (here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         }
         let flash = WebSessions.flash(of: request)
-        var response = try await body(identity, flash)
+        var response = try await refusalsAsPages(identity) { try await body(identity, flash) }
         if flash != nil { sessions.clearFlash(on: &response) }
         return response
     }
@@ -109,9 +113,23 @@ struct WebController: Sendable {
     /// Runs a POST for the signed-in person after checking it is a genuine form of this site.
     func action(_ request: Request, _ body: (WebIdentity, [String: String]) async throws -> Response) async throws -> Response {
         guard let identity = try await sessions.identity(request) else { return WebPages.seeOther("/signin") }
-        let form = try await WebSessions.form(request)
-        guard sessions.isGenuine(request, form: form, identity: identity) else { return forbidden() }
-        return try await body(identity, form)
+        return try await refusalsAsPages(identity) {
+            let form = try await WebSessions.form(request)
+            guard sessions.isGenuine(request, form: form, identity: identity) else { return forbidden() }
+            return try await body(identity, form)
+        }
+    }
+
+    /// A refusal nobody caught nearer (a task deleted in another tab, then Done here) as a page, not JSON.
+    func refusalsAsPages(_ identity: WebIdentity, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let refusal as FieldError {
+            let title = refusal.status == .notFound ? "No such task" : "That did not work"
+            let message = refusal.status == .notFound ? "That task does not exist, or it is not yours." : Self.sentence(refusal)
+            return pages.render(
+                "message", status: refusal.status, title: title, identity: identity, values: ["message": message, "back": "/tasks"])
+        }
     }
 
     func forbidden() -> Response {
@@ -127,16 +145,19 @@ struct WebController: Sendable {
         return text.hasSuffix(".") ? text : text + "."
     }
 
-    /// Only paths on this site: never `//other.example` or a full URL.
+    /// Only paths on this site: never `//other.example`, a full URL, or anything with a control
+    /// character or backslash (browsers drop tabs inside URLs: `/<TAB>/evil.example` is `//evil.example`).
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("\r"),
-            !next.contains("\n")
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"),
+            next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" })
         else { return "/tasks" }
         return next
     }
 
-    /// `<option>`s of every IANA zone, one selected.
+    /// `<option>`s of every IANA zone, one selected (the person's own first if the list lacks it).
     static func zoneOptions(selected: String) -> [[String: Any]] {
-        TimeZone.knownTimeZoneIdentifiers.sorted().map { ["value": $0, "selected": $0 == selected] }
+        var zones = TimeZone.knownTimeZoneIdentifiers.sorted()
+        if !zones.contains(selected) { zones.insert(selected, at: 0) }
+        return zones.map { ["value": $0, "selected": $0 == selected] }
     }
 }

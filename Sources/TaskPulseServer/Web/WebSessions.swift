@@ -32,9 +32,12 @@ struct WebSessions: Sendable {
     let tokens: AuthTokens
     let csrfKey: SymmetricKey
     let secureCookies: Bool
+    /// `scheme://host[:port]` of the public URL, lowercased, when one is configured.
+    let publicOrigin: String?
 
-    init(tokens: AuthTokens, secret: String, secureCookies: Bool) {
+    init(tokens: AuthTokens, secret: String, secureCookies: Bool, publicURL: String?) {
         self.tokens = tokens
+        self.publicOrigin = publicURL.flatMap(Self.origin(of:))
         // A key of its own, derived from the signing secret: a CSRF token is never a valid signature.
         self.csrfKey = SymmetricKey(data: SHA256.hash(data: Data(("taskpulse-csrf-v1:" + secret).utf8)))
         self.secureCookies = secureCookies
@@ -74,21 +77,36 @@ struct WebSessions: Sendable {
     /// Whether a POST may act: same-site, and carrying the right token.
     func isGenuine(_ request: Request, form: [String: String], identity: WebIdentity?) -> Bool {
         if request.headers[.init("Sec-Fetch-Site")!] == "cross-site" { return false }
-        if let origin = request.headers[.init("Origin")!], origin != "null" {
-            guard let host = URL(string: origin)?.host, let authority = request.head.authority,
-                Self.sameHost(origin: origin, host: host, authority: authority)
-            else { return false }
+        if let origin = request.headers[.init("Origin")!], origin != "null", !isOwnOrigin(origin, request: request) {
+            return false
         }
         guard let presented = form["_csrf"], !presented.isEmpty else { return false }
         let expected = identity?.csrf ?? request.cookies[Self.formCookie]?.value ?? ""
         return !expected.isEmpty && Self.constantTimeEqual(presented, expected)
     }
 
-    /// `Origin: http://host:port` against the `Host` the browser sent.
-    static func sameHost(origin: String, host: String, authority: String) -> Bool {
-        guard let url = URL(string: origin) else { return false }
-        let port = url.port.map { ":\($0)" } ?? ""
-        return (host + port).lowercased() == authority.lowercased() || host.lowercased() == authority.lowercased()
+    /// Whether `Origin` is this site: the configured public URL (behind a reverse proxy the `Host`
+    /// header is often the proxy's upstream address), or the `Host` the browser sent (direct use).
+    /// Compared whole, port included; `[::1]:8080` works as written.
+    func isOwnOrigin(_ origin: String, request: Request) -> Bool {
+        guard let presented = Self.origin(of: origin) else { return false }
+        if presented == publicOrigin { return true }
+        guard let authority = request.head.authority?.lowercased(), let separator = presented.range(of: "://") else {
+            return false
+        }
+        return presented[separator.upperBound...] == authority
+    }
+
+    /// `scheme://host[:port]` of a URL, lowercased, without path; `nil` when it is not http(s).
+    static func origin(of url: String) -> String? {
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), let separator = lowered.range(of: "://") else {
+            return nil
+        }
+        let rest = lowered[separator.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.isEmpty else { return nil }
+        return String(lowered[..<separator.upperBound]) + authority
     }
 
     static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
@@ -97,9 +115,18 @@ struct WebSessions: Sendable {
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    /// A one-time notice shown on the next page ("Added #4").
+    /// A one-time notice shown on the next page ("Added #4"), cut to 300 bytes so the cookie stays
+    /// far below what browsers and proxies accept.
     func flash(_ text: String, on response: inout Response) {
-        response.setCookie(cookie(Self.flashCookie, EmailTokens.base64URL(Data(text.utf8)), maxAge: 60))
+        var notice = ""
+        for character in text {
+            guard notice.utf8.count + String(character).utf8.count <= 300 else {
+                notice += "…"
+                break
+            }
+            notice.append(character)
+        }
+        response.setCookie(cookie(Self.flashCookie, EmailTokens.base64URL(Data(notice.utf8)), maxAge: 60))
     }
 
     /// The notice left by the previous request, if any.
