@@ -10,49 +10,30 @@ extension WebController {
             try await page(request) { identity, flash in try await settingsPage(identity, flash: flash) }
         }
         router.post("/settings") { request, _ in
-            try await action(request) { identity, form in
-                do {
-                    _ = try await service.updateSettings(identity.userID, Self.settingsInput(form))
-                    var response = WebPages.seeOther("/settings")
-                    sessions.flash("Settings saved.", on: &response)
-                    return response
-                } catch let refusal as FieldError {
-                    return try await settingsPage(identity, status: refusal.status, error: Self.sentence(refusal))
-                }
+            try await settingsAction(request, to: "/settings") { identity, form, _ in
+                _ = try await service.updateSettings(identity.userID, Self.settingsInput(form))
+                return "Settings saved."
             }
         }
         router.post("/settings/phone") { request, _ in
-            try await action(request) { identity, form in
-                do {
-                    let phone = try await service.requestPhoneCode(identity.userID, phone: form["phone"])
-                    var response = WebPages.seeOther("/settings#phone")
-                    sessions.flash("We texted a 6-digit code to \(phone.e164). Enter it below within 10 minutes.", on: &response)
-                    return response
-                } catch let refusal as FieldError {
-                    return try await settingsPage(identity, status: refusal.status, error: Self.sentence(refusal))
-                }
+            try await settingsAction(request, to: "/settings#phone") { identity, form, _ in
+                let phone = try await service.requestPhoneCode(identity.userID, phone: form["phone"])
+                return "We texted a 6-digit code to \(phone.e164). Enter it below within 10 minutes."
             }
         }
         router.post("/settings/phone/verify") { request, context in
-            try await action(request) { identity, form in
-                do {
-                    let (user, merged) = try await service.verifyPhone(
-                        identity.userID, code: form["code"], client: clientAddress.of(request, peer: context.remoteAddress))
-                    var response = WebPages.seeOther("/settings")
-                    if merged {
-                        // This account joined the person who already texts from that number: a new session names them.
-                        try await store.revokeSession(id: identity.sessionID, now: service.clock.now())
-                        try await sessions.signIn(user.id, on: &response)
-                    }
-                    let number = user.phone?.e164 ?? "your phone"
-                    sessions.flash(
-                        merged
-                            ? "Linked \(number). Your texted tasks and these are one list now."
-                            : "Linked \(number). Text the service from it to add tasks.", on: &response)
-                    return response
-                } catch let refusal as FieldError {
-                    return try await settingsPage(identity, status: refusal.status, error: Self.sentence(refusal))
+            try await settingsAction(request, to: "/settings") { identity, form, response in
+                let (user, merged) = try await service.verifyPhone(
+                    identity.userID, code: form["code"], client: clientAddress.of(request, peer: context.remoteAddress))
+                if merged {
+                    // This account joined the person who already texts from that number: a new session names them.
+                    try await store.revokeSession(id: identity.sessionID, now: service.clock.now())
+                    try await sessions.signIn(user.id, on: &response)
                 }
+                let number = user.phone?.e164 ?? "your phone"
+                return merged
+                    ? "Linked \(number). Your texted tasks and these are one list now."
+                    : "Linked \(number). Text the service from it to add tasks."
             }
         }
         router.post("/settings/calendar") { request, _ in
@@ -81,6 +62,24 @@ extension WebController {
                         "deliveries", status: refusal.status, title: "Messages", identity: identity, error: Self.sentence(refusal),
                         values: ["rows": [[String: Any]](), "empty": true])
                 }
+            }
+        }
+    }
+
+    /// A settings form: `body` acts and returns the notice; then a redirect to `location`, or on a
+    /// refusal the settings page again with what to fix.
+    func settingsAction(
+        _ request: Request, to location: String,
+        _ body: (WebIdentity, [String: String], inout Response) async throws -> String
+    ) async throws -> Response {
+        try await action(request) { identity, form in
+            do {
+                var response = WebPages.seeOther(location)
+                let notice = try await body(identity, form, &response)
+                sessions.flash(notice, on: &response)
+                return response
+            } catch let refusal as FieldError {
+                return try await settingsPage(identity, status: refusal.status, error: Self.sentence(refusal))
             }
         }
     }
