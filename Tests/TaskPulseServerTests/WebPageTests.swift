@@ -258,6 +258,9 @@ struct WebPageTests {
                 #expect(user.settings.quietStartMinutes == 22 * 60 + 30 && user.settings.morningEnabled == false)
                 #expect(user.settings.weeklyEnabled && user.channels[.weekly] == .both)
                 #expect(try await browser.get("/settings").text.contains(#"name="quiet_start" value="22:30""#))
+                // A zone the list lacks (an alias set by text or the API) stays selected, so saving keeps it.
+                _ = try await harness.store.applyChange(.settings(.timeZone("US/Eastern")), userID: UserID(1), now: harness.clock.now())
+                #expect(try await browser.get("/settings").text.contains(#"<option value="US/Eastern" selected>"#))
 
                 _ = try await browser.post("/settings/phone", [("phone", "(555) 555-0142")])
                 while try await harness.parts.dispatcher.drainOnce() > 0 {}

@@ -44,11 +44,12 @@ struct WebController: Sendable {
     ) async throws -> Response {
         if error == nil, try await sessions.identity(request) != nil { return WebPages.seeOther("/tasks") }
         let (token, cookie) = sessions.anonymousFormToken(request)
+        let flash = WebSessions.flash(of: request)
         var response = pages.render(
-            "signin", status: status, title: "Sign in", identity: nil, formToken: token, flash: WebSessions.flash(of: request),
+            "signin", status: status, title: "Sign in", identity: nil, formToken: token, flash: flash,
             error: error, values: ["email": email, "next": Self.safeNext(next ?? ((try? QueryString(request)) ?? .empty)["next"])])
         if let cookie { response.setCookie(cookie) }
-        if WebSessions.flash(of: request) != nil { sessions.clearFlash(on: &response) }
+        if flash != nil { sessions.clearFlash(on: &response) }
         return response
     }
 

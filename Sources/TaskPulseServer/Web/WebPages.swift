@@ -83,31 +83,44 @@ struct WebPages: Sendable {
     }
 }
 
-/// Times as the pages show and read them: in the person's zone.
+/// Times as the pages show and read them: in the person's zone. Made once per page, so a list of
+/// tasks shares its formatters.
 struct WebClock {
     let zone: TimeZone
     let now: Date
+    private let calendar: Calendar
+    private let thisYear: DateFormatter
+    private let otherYear: DateFormatter
+    private let input: DateFormatter
+
+    init(zone: TimeZone, now: Date) {
+        self.zone = zone
+        self.now = now
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        self.calendar = calendar
+        func formatter(_ format: String) -> DateFormatter {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = zone
+            formatter.dateFormat = format
+            return formatter
+        }
+        thisYear = formatter("EEE MMM d, h:mm a")
+        otherYear = formatter("EEE MMM d yyyy, h:mm a")
+        input = formatter("yyyy-MM-dd'T'HH:mm")
+    }
 
     /// "Tue Nov 24, 9:00 AM", with the year when it is not this year.
     func text(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
         let sameYear = calendar.component(.year, from: date) == calendar.component(.year, from: now)
-        formatter.dateFormat = sameYear ? "EEE MMM d, h:mm a" : "EEE MMM d yyyy, h:mm a"
-        return formatter.string(from: date)
+        return (sameYear ? thisYear : otherYear).string(from: date)
     }
 
     /// The value of an `<input type="datetime-local">`: "2026-11-24T09:00".
     func inputValue(_ date: Date?) -> String {
         guard let date else { return "" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
-        return formatter.string(from: date)
+        return input.string(from: date)
     }
 
     /// The instant a `datetime-local` value names in the person's zone (a DST gap moves forward).
