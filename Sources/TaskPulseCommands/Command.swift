@@ -69,10 +69,15 @@ public enum DigestSetting: Sendable, Equatable {
     case off
 }
 
+/// Which partner alert `alerts ...` switches (all of them when absent).
+public enum PartnerAlertSwitch: String, Sendable, Equatable {
+    case done, overdue, weekly
+}
+
 /// A command word, for errors that say what was attempted.
 public enum CommandName: String, Sendable, Equatable {
     case add, list, done, undo, delete, help, stop, start, unknown, snooze, move, rename, agenda, skip
-    case timezone, quiet, digest, email, link, assign, students, progress, unlink, status
+    case timezone, quiet, digest, email, link, assign, students, progress, unlink, status, block, tell, alerts, name
 }
 
 /// Why a text that named a command could not be carried out.
@@ -135,6 +140,16 @@ public enum Command: Sendable, Equatable {
     case start(isCarrierKeyword: Bool)
     /// `yes`/`no`, answers to a pending question (consent to a partner link).
     case consent(Bool)
+    /// `yes 2`/`no 1`: the answer to one of several consent requests, by its number in the list.
+    case consentChoice(Bool, Int)
+    /// `block`, `block 2`: a student stops a partner's requests (and ends their link).
+    case block(Int?)
+    /// `tell all quiz moved to friday`, `tell Sam ...`: a partner's message (`nil`: every linked student).
+    case tell(name: String?, text: String)
+    /// `alerts`, `alerts done off`, `alerts overdue on`, `alerts weekly off`, `alerts off`: a partner's alerts.
+    case alerts(PartnerAlertSwitch?, Bool?)
+    /// `name Ms Lee`: the name students see (`nil`: show it).
+    case displayName(String?)
     /// A bare number or "this"/"all": the answer to the question the bot asked last.
     case choose(Int)
     /// A command that was recognised but cannot be done as written.
@@ -169,7 +184,11 @@ public enum Command: Sendable, Equatable {
         case .help: "help"
         case .stop: "stop"
         case .start: "start"
-        case .consent: "consent"
+        case .consent, .consentChoice: "consent"
+        case .block: "block"
+        case .tell: "tell"
+        case .alerts: "alerts"
+        case .displayName: "name"
         case .choose: "choice"
         case .refused(let command, _): command.rawValue
         case .unknown: "unknown"

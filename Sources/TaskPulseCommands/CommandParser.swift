@@ -97,8 +97,19 @@ public struct CommandParser: Sendable {
             return .unlink(name: rest.isEmpty ? nil : Token.join(rest))
         case "yes", "y", "accept", "yeah", "yep", "ok":
             if rest.isEmpty { return .consent(true) }
+            if let choice = choiceNumber(rest) { return .consentChoice(true, choice) }
         case "no", "n", "decline", "nope":
             if rest.isEmpty { return .consent(false) }
+            if let choice = choiceNumber(rest) { return .consentChoice(false, choice) }
+        case "block":
+            if rest.isEmpty { return .block(nil) }
+            if let choice = choiceNumber(rest) { return .block(choice) }
+        case "tell", "message", "msg":
+            return parseTell(rest)
+        case "alerts", "alert":
+            if let command = parseAlerts(rest) { return command }
+        case "name", "myname":
+            return parseDisplayName(rest)
         default:
             break
         }

@@ -5,7 +5,7 @@ public enum CommandVocabulary {
     public static let commands = [
         "add", "remind", "list", "done", "delete", "undo", "help", "today", "tomorrow", "overdue", "snooze",
         "move", "rename", "agenda", "skip", "reschedule", "quiet", "morning", "evening", "motivation", "weekly",
-        "email", "link", "assign", "students", "progress", "unlink", "timezone", "status",
+        "email", "link", "assign", "students", "progress", "unlink", "timezone", "status", "block", "tell", "alerts",
     ]
 
     /// The closest command word to `word`, if a typo is likely (never auto-corrected: DESIGN §2).

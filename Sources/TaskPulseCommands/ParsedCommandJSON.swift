@@ -137,6 +137,19 @@ public struct ParsedCommandJSON: Codable, Sendable, Equatable {
             name = student
         case .consent(let yes):
             answer = yes ? "yes" : "no"
+        case .consentChoice(let yes, let option):
+            answer = yes ? "yes" : "no"
+            numbers = [option]
+        case .block(let option):
+            numbers = option.map { [$0] }
+        case .tell(let student, let text):
+            name = student ?? "all"
+            title = text
+        case .alerts(let kind, let value):
+            kinds = kind.map { [$0.rawValue] }
+            channel = value.map { $0 ? "on" : "off" }
+        case .displayName(let text):
+            name = text
         case .choose(let option):
             numbers = [option]
         case .refused(_, let reason):

@@ -166,6 +166,11 @@ public struct ReplyFormatter: Sendable {
             return "delete <number(s)>: delete 3. UNDO restores."
         case "list", "ls":
             return "list: your open tasks with numbers. done list: what you finished."
+        case "link", "partner", "partners", "students", "assign", "tell", "alerts":
+            return "Partners: link +15551234567 Sam (they must reply YES) | assign Sam read ch 5 by fri | students | "
+                + "progress Sam | tell all quiz moved to fri | alerts done off | unlink Sam | name Ms Lee"
+        case "yes", "no", "block", "unlink":
+            return "Students: YES or NO to a link request | BLOCK stops a partner's requests | UNLINK ends a link."
         default:
             return
                 "Text: add call mom 5pm | remind me to stretch in 20 min | list | done 2 | delete 3 | undo. STOP to opt out."
@@ -184,7 +189,13 @@ public struct ReplyFormatter: Sendable {
 
     /// Replies to commands that could not be carried out, with a hint.
     public func refusal(_ command: CommandName, _ error: CommandError) -> String {
-        switch error {
+        switch (command, error) {
+        case (.link, .badNumber): return "That doesn't look like a phone number. Try e.g. \"link +15551234567 Sam\"."
+        case (.assign, .emptyTitle): return "What's the task? e.g. \"assign Sam read ch 5 by fri\"."
+        case (.tell, .emptyTitle): return "What should I tell them? e.g. \"tell all quiz moved to friday\"."
+        default: break
+        }
+        return switch error {
         case .missingTime: "When should I remind you? e.g. \"remind me to call mom at 5pm\" or \"in 20 min\"."
         case .badNumber: "Which task? Give its number, e.g. \"\(command.rawValue) 2\". Text LIST to see numbers."
         case .badDate: "That date doesn't exist. Try e.g. \"dec 3\" or \"friday 3pm\"."

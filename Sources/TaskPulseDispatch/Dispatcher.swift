@@ -194,6 +194,7 @@ public struct Dispatcher: Service {
         }
         if claimed.delivery.channel == .email { return Decision(result: await sendEmailRow(claimed)) }
         if claimed.delivery.kind == .phoneCode { return Decision(result: await sendPhoneCode(claimed)) }
+        if claimed.delivery.kind.isPartnerMessage { return Decision(result: await sendPartnerMessage(claimed)) }
         let channels: Set<DeliveryChannel> =
             claimed.delivery.payload == SQLiteTaskStore.smsFallback
             ? [.sms] : ChannelPlan.channels(for: claimed.delivery.kind, user: claimed.user, mailAvailable: mail != nil)
@@ -283,7 +284,8 @@ public struct Dispatcher: Service {
             rendered = text.motivation(content, catalog: settings.motivation).map {
                 Rendered(sms: $0.text, email: wantsEmail ? emailText.motivation(line: $0.words) : nil, motivationLine: $0.index)
             }
-        case .reminder, .emailVerification, .phoneCode:
+        case .reminder, .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage,
+            .partnerWeekly:
             break
         }
         guard let rendered else { return .done(.canceled(reason: "nothing to say")) }
@@ -396,7 +398,7 @@ public struct Dispatcher: Service {
     }
 
     /// Sends one text and classifies the outcome (retry with backoff, permanent, opted out, invalid).
-    private func send(
+    func send(
         _ body: String, to claimed: ClaimedDelivery, accepted: (String) -> DeliveryResult
     ) async -> DeliveryResult {
         let delivery = claimed.delivery

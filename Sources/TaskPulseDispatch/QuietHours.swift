@@ -3,9 +3,9 @@ import TaskPulseDomain
 import TaskPulseTiming
 
 /// The person's quiet hours (DESIGN §3), in their zone. Pure.
-enum QuietHours {
+public enum QuietHours {
     /// When the quiet window that contains `instant` ends, or `nil` when `instant` is not in one.
-    static func end(containing instant: Date, settings: UserSettings, zoneID: String) -> Date? {
+    public static func end(containing instant: Date, settings: UserSettings, zoneID: String) -> Date? {
         guard let start = settings.quietStartMinutes, let end = settings.quietEndMinutes, start != end,
             let zone = TimeZone(identifier: zoneID)
         else { return nil }

@@ -47,7 +47,7 @@ public struct ChannelPreferences: Sendable, Equatable, Codable {
             case .nudge: nudge
             case .weekly: weekly
             case .emailVerification: .email
-            case .phoneCode: .sms
+            case .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage, .partnerWeekly: .sms
             }
         }
         set {
@@ -57,7 +57,8 @@ public struct ChannelPreferences: Sendable, Equatable, Codable {
             case .motivation: motivation = newValue
             case .nudge: nudge = newValue
             case .weekly: weekly = newValue
-            case .emailVerification, .phoneCode: break
+            case .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage, .partnerWeekly:
+                break
             }
         }
     }
@@ -95,7 +96,7 @@ public enum ChannelPlan {
     /// - Parameter mailAvailable: whether this server can send email at all.
     public static func channels(for kind: DeliveryKind, user: User, mailAvailable: Bool) -> Set<DeliveryChannel> {
         if kind == .emailVerification { return [.email] }
-        if kind == .phoneCode { return [.sms] }
+        if kind == .phoneCode || kind.isPartnerMessage { return [.sms] }
         let choice = user.channels[kind]
         let emailUsable = mailAvailable && user.email.isUsable
         var result: Set<DeliveryChannel> = []

@@ -16,17 +16,41 @@ public enum DeliveryKind: String, Sendable, Codable {
     case emailVerification = "email_verification"
     /// The code that links a phone to a web account (sent by SMS to that phone, at once).
     case phoneCode = "phone_code"
+    /// A partner's consent request to a number (issue 7). The row belongs to the partner; it goes to the
+    /// invited number, and only while the invitation is pending.
+    case linkRequest = "link_request"
+    /// Tells a student a partner assigned them a task (the row is the student's, about that task).
+    case assignment
+    /// Tells a partner about a linked student: an assigned task done or overdue, a link accepted or ended.
+    case partnerAlert = "partner_alert"
+    /// A partner's message to a linked student (`tell all ...`, the bulk API).
+    case partnerMessage = "partner_message"
+    /// A partner's weekly summary, one line per linked student.
+    case partnerWeekly = "partner_weekly"
 
-    /// Scheduled messages the person did not time themselves: held back by quiet hours (DESIGN §3).
-    public var isDigest: Bool { self != .reminder && self != .emailVerification && self != .phoneCode }
+    /// Digests: recurring runs of a person's schedule (one pending run per kind), held by quiet hours.
+    public var isDigest: Bool {
+        switch self {
+        case .agenda, .motivation, .nudge, .weekly, .partnerWeekly: true
+        case .reminder, .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage: false
+        }
+    }
+
+    /// Messages about partners and students (issue 7): SMS only, held by the recipient's quiet hours.
+    public var isPartnerMessage: Bool {
+        switch self {
+        case .linkRequest, .assignment, .partnerAlert, .partnerMessage, .partnerWeekly: true
+        case .reminder, .agenda, .motivation, .nudge, .weekly, .emailVerification, .phoneCode: false
+        }
+    }
 
     /// A digest older than this when it could finally be sent is skipped, not sent stale (DESIGN §4):
     /// half its period, so a late one never arrives just before the next on-time one.
     public var stalePeriod: TimeInterval? {
         switch self {
-        case .reminder, .emailVerification, .phoneCode: nil
+        case .reminder, .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage: nil
         case .agenda, .motivation, .nudge: 43_200
-        case .weekly: 3.5 * 86_400
+        case .weekly, .partnerWeekly: 3.5 * 86_400
         }
     }
 }

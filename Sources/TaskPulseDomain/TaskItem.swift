@@ -42,12 +42,16 @@ public struct TaskItem: Sendable, Equatable, Codable {
     public var seriesID: Int64?
     /// The series' rule, for display.
     public var recurrence: Recurrence?
+    /// The partner who assigned this task (issue 7); `nil` for the person's own tasks.
+    public var assignedBy: UserID?
 
     public init(
         id: TaskID, userID: UserID, number: Int, title: String, status: TaskStatus,
         priority: Priority?, dueAt: Date?, remindAt: Date?, timeZoneID: String,
-        createdAt: Date, updatedAt: Date, completedAt: Date?, seriesID: Int64? = nil, recurrence: Recurrence? = nil
+        createdAt: Date, updatedAt: Date, completedAt: Date?, seriesID: Int64? = nil, recurrence: Recurrence? = nil,
+        assignedBy: UserID? = nil
     ) {
+        self.assignedBy = assignedBy
         self.seriesID = seriesID
         self.recurrence = recurrence
         self.id = id
@@ -75,11 +79,14 @@ public struct TaskDraft: Sendable, Equatable {
     /// For a repeating task: the rule and the wall-clock time (minutes after midnight) of each occurrence.
     public var recurrence: Recurrence?
     public var occurrenceMinutes: Int?
+    /// The partner assigning it, for a task assigned to a linked student.
+    public var assignedBy: UserID?
 
     public init(
         title: String, priority: Priority? = nil, dueAt: Date?, remindAt: Date?, timeZoneID: String,
-        recurrence: Recurrence? = nil, occurrenceMinutes: Int? = nil
+        recurrence: Recurrence? = nil, occurrenceMinutes: Int? = nil, assignedBy: UserID? = nil
     ) {
+        self.assignedBy = assignedBy
         self.recurrence = recurrence
         self.occurrenceMinutes = occurrenceMinutes
         self.title = title

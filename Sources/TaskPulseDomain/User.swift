@@ -21,12 +21,19 @@ public struct User: Sendable, Equatable, Codable {
     public var email: EmailAddressState
     /// The web account's sign-in address, if the person has an account.
     public var loginEmail: String?
+    /// The name students see in a partner's requests and messages (`name Ms Lee`).
+    public var displayName: String?
+    /// What this person hears about the students they partner with.
+    public var partnerAlerts: PartnerAlertSettings
 
     public init(
         id: UserID, phone: Phone?, timeZoneID: String, optedOutAt: Date?, numberInvalidAt: Date?, createdAt: Date,
         settings: UserSettings = UserSettings(), channels: ChannelPreferences = ChannelPreferences(),
-        email: EmailAddressState = EmailAddressState(), loginEmail: String? = nil
+        email: EmailAddressState = EmailAddressState(), loginEmail: String? = nil, displayName: String? = nil,
+        partnerAlerts: PartnerAlertSettings = PartnerAlertSettings()
     ) {
+        self.displayName = displayName
+        self.partnerAlerts = partnerAlerts
         self.loginEmail = loginEmail
         self.channels = channels
         self.email = email
@@ -41,6 +48,9 @@ public struct User: Sendable, Equatable, Codable {
 
     /// Whether no SMS may be sent to this person (DESIGN §3).
     public var isOptedOut: Bool { optedOutAt != nil }
+
+    /// How a student is told who a partner is: the display name with the number, or either alone.
+    public var partnerLabel: String { PartnerLink.label(displayName: displayName, phone: phone) }
 }
 
 /// What a person chose about scheduled messages (DESIGN §2, §3). Times are minutes after local midnight.

@@ -41,6 +41,29 @@ public struct MessageTemplates: Sendable {
         Requirement(name: "sms/motivation", segments: 1) {
             ["program": "TaskPulse", "line": "Small steps still move you forward. What is one thing you can finish tomorrow?"]
         },
+        Requirement(name: "sms/link_request", segments: 2) {
+            ["program": "TaskPulse", "partner": "Ms Rodriguez-Lee (+15551234567)", "expires": "Mon Nov 30"]
+        },
+        Requirement(name: "sms/assignment", segments: 2) {
+            ["program": "TaskPulse", "partner": "Ms Rodriguez-Lee (+15551234567)", "number": 12,
+             "title": "read chapter 5 and answer the questions on page 112", "due": "Thu Nov 26 11:59 PM"]
+        },
+        Requirement(name: "sms/partner_message", segments: 3) {
+            ["program": "TaskPulse", "partner": "Ms Rodriguez-Lee (+15551234567)",
+             "text": String(String(repeating: "quiz moved to friday, bring a calculator. ", count: 7).prefix(280))]
+        },
+        Requirement(name: "sms/link_ended", segments: 2) {
+            ["program": "TaskPulse", "partner": "Ms Rodriguez-Lee (+15551234567)"]
+        },
+        Requirement(name: "sms/partner_alert", segments: 2) {
+            ["program": "TaskPulse", "student": "Samantha", "overdue": true,
+             "title": "read chapter 5 and answer the questions on page 112", "due": "Thu Nov 26 11:59 PM"]
+        },
+        Requirement(name: "sms/partner_weekly", segments: 3) {
+            ["program": "TaskPulse",
+             "lines": Array(repeating: "Samantha: 3 of 4 done this week, 1 overdue, next Thu Nov 26", count: 5)
+                .joined(separator: "\n") + "\n+3 more"]
+        },
     ]
 
     /// An email the service sends: `<name>.subject`, `<name>.text` and `<name>.html`, checked with sample data.

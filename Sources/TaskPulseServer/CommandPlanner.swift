@@ -12,6 +12,8 @@ struct CommandPlanner {
     var mailAvailable = true
     /// Makes the secret for an address confirmation link.
     var makeToken: @Sendable () -> String = EmailTokens.make
+    /// The zone an assignment's words were read in (the student's), when it differs from the texter's.
+    var draftZone: TimeZone?
 
     struct Plan: Sendable {
         var change: TaskChange
@@ -99,8 +101,38 @@ struct CommandPlanner {
             return plan(.settings(.quiet(startMinutes: start.minuteOfDay, endMinutes: end.minuteOfDay)))
         case .digest(let kind, let setting):
             return plan(.settings(settingsChange(kind, setting)))
-        case .consent:
-            return fixed(formatter.nothingPending)
+        case .consent(let accept):
+            return plan(.partner(.answer(accept: accept, choice: nil)))
+        case .consentChoice(let accept, let choice):
+            return plan(.partner(.answer(accept: accept, choice: choice)))
+        case .block(let choice):
+            return plan(.partner(.block(choice: choice)))
+        case .link(let phone, let name):
+            guard let name else { return fixed("Give them a name too, e.g. \"link \(phone.e164) Sam\".") }
+            if let problem = PartnerNames.problem(studentName: name) { return fixed(problem) }
+            return plan(.partner(.invite(phone: phone, name: name)))
+        case .assign(let name, let request):
+            return plan(.partner(.assign(.name(name), draft(request))))
+        case .students:
+            return plan(.partner(.students))
+        case .progress(let name):
+            return plan(.partner(.progress(name.map { .name($0) })))
+        case .unlink(let name):
+            return plan(.partner(.unlink(name)))
+        case .tell(let name, let text):
+            if let problem = PartnerNames.problem(message: text) { return fixed(problem) }
+            let recipients: MessageRecipients = name.map { .students([.name($0)]) } ?? .all
+            return plan(.partner(.tell(recipients, text: text, spacing: PartnerNames.spacing(for: text))))
+        case .alerts(let kind, let value):
+            return plan(.partner(.alerts(
+                done: kind == nil || kind == .done ? value : nil, overdue: kind == nil || kind == .overdue ? value : nil,
+                weekly: kind == nil || kind == .weekly ? value : nil)))
+        case .displayName(nil):
+            return fixed(user.displayName.map { "Students see you as \($0). NAME <new name> changes it." }
+                ?? "Students see your number only. NAME Ms Lee sets the name they see.")
+        case .displayName(let name?):
+            if let problem = PartnerNames.problem(displayName: name) { return fixed(problem) }
+            return plan(.partner(.displayName(name)))
         case .refused(let name, let error):
             return fixed(formatter.refusal(name, error))
         case .unknown(let hint):
@@ -122,8 +154,6 @@ struct CommandPlanner {
         case .channel(let kinds, let choice):
             guard mailAvailable || choice == .sms else { return fixed(OutcomeReplies.mailUnavailable) }
             return plan(.setChannels(kinds, choice))
-        case .link, .assign, .students, .progress, .unlink:
-            return fixed(formatter.notYetAvailable(command.name))
         case .stop, .start, .help:
             return fixed("")
         }
@@ -145,7 +175,7 @@ struct CommandPlanner {
     func draft(_ request: AddRequest) -> TaskDraft {
         TaskDraft(
             title: request.title, priority: request.priority, dueAt: request.schedule?.dueAt,
-            remindAt: request.schedule?.remindAt, timeZoneID: formatter.zone.identifier, recurrence: request.recurrence,
+            remindAt: request.schedule?.remindAt, timeZoneID: (draftZone ?? formatter.zone).identifier, recurrence: request.recurrence,
             occurrenceMinutes: request.occurrenceTime?.minuteOfDay)
     }
 

@@ -60,10 +60,20 @@ public struct InboundMessageHandler: Sendable {
         let zone = TimeZone(identifier: user.timeZoneID) ?? TimeZone(identifier: defaultTimeZone) ?? .gmt
         let morning = LocalTime(hour: user.settings.morningMinutes / 60, minute: user.settings.morningMinutes % 60)
             ?? LocalTime(hour: 9, minute: 0)!
-        let command = parser.parse(text.body, context: ParseContext(now: now, zone: zone, morningTime: morning))
+        var command = parser.parse(text.body, context: ParseContext(now: now, zone: zone, morningTime: morning))
         let formatter = ReplyFormatter(zone: zone, now: now, programName: programName, helpContact: helpContact)
-        let plan = CommandPlanner(formatter: formatter, now: now, mailAvailable: mailAvailable)
-            .plan(command, text: text.body, user: user, optOutType: text.optOutType)
+        var planner = CommandPlanner(formatter: formatter, now: now, mailAvailable: mailAvailable)
+        // "assign Sam read ch 5 by thu" means Thursday where Sam is: read it again in the student's zone.
+        if case .assign(let name, _) = command, !user.isOptedOut,
+            let (_, student) = try await store.linkedStudent(partnerID: user.id, reference: .name(name), now: now),
+            let student, let studentZone = TimeZone(identifier: student.timeZoneID)
+        {
+            let studentMorning = LocalTime(
+                hour: student.settings.morningMinutes / 60, minute: student.settings.morningMinutes % 60) ?? morning
+            command = parser.parse(text.body, context: ParseContext(now: now, zone: studentZone, morningTime: studentMorning))
+            planner.draftZone = studentZone
+        }
+        let plan = planner.plan(command, text: text.body, user: user, optOutType: text.optOutType)
         let programName = self.programName
         let result = try await store.handleInbound(
             InboundMessage(messageSid: text.messageSid, body: text.body, receivedAt: now), userID: user.id,

@@ -10,6 +10,8 @@ struct OutcomeReplies {
 
     func text(for outcome: ChangeOutcome) -> String {
         switch outcome {
+        case .partner(let partnerOutcome):
+            return PartnerReplies(formatter: formatter).text(for: partnerOutcome)
         case .added(let task, let upcoming):
             if let rule = task.recurrence { return addedRepeating(task, rule: rule, upcoming: upcoming) }
             return formatter.added(task, isDeadline: (task.remindAt ?? task.dueAt) != task.dueAt || task.remindAt == nil)

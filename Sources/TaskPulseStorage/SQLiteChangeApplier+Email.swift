@@ -98,7 +98,7 @@ extension SQLiteChangeApplier {
         case .motivation: "motivation_channel"
         case .nudge: "nudge_channel"
         case .weekly: "weekly_channel"
-        case .emailVerification, .phoneCode: nil
+        case .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage, .partnerWeekly: nil
         }
     }
 }

@@ -13,12 +13,14 @@ struct SeriesRow {
     var anchorDay: Int
     var occurrences: Int
     var active: Bool
+    /// The partner who assigned the series (its occurrences are assigned too).
+    var assignedBy: UserID?
 
     static func fetch(_ db: Database, id: Int64) throws -> SeriesRow? {
         guard let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT id, title, priority, rrule, time_minutes, time_zone, anchor_day, occurrences, active
+                SELECT id, title, priority, rrule, time_minutes, time_zone, anchor_day, occurrences, active, assigned_by
                 FROM series WHERE id = ?
                 """,
             arguments: [id])
@@ -27,7 +29,8 @@ struct SeriesRow {
         return SeriesRow(
             id: row["id"], title: row["title"], priority: (row["priority"] as Int?).flatMap(Priority.init(rawValue:)),
             rule: rule, minutes: row["time_minutes"], timeZoneID: row["time_zone"], anchorDay: row["anchor_day"],
-            occurrences: row["occurrences"], active: row["active"])
+            occurrences: row["occurrences"], active: row["active"],
+            assignedBy: (row["assigned_by"] as Int64?).map(UserID.init))
     }
 }
 
@@ -44,12 +47,12 @@ extension SQLiteChangeApplier {
         try db.execute(
             sql: """
                 INSERT INTO series (user_id, title, priority, rrule, time_minutes, time_zone, anchor_day, occurrences,
-                    active, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1, ?)
+                    active, created_at, assigned_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
                 """,
             arguments: [
                 userID.rawValue, draft.title, draft.priority?.rawValue, rule.rrule, minutes, draft.timeZoneID, anchor,
-                now.storageValue,
+                now.storageValue, draft.assignedBy?.rawValue,
             ])
         return try insertTask(draft, seriesID: db.lastInsertedRowID)
     }
@@ -90,7 +93,8 @@ extension SQLiteChangeApplier {
         }
         try db.execute(sql: "UPDATE series SET occurrences = occurrences + 1 WHERE id = ?", arguments: [seriesID])
         let draft = TaskDraft(
-            title: series.title, priority: series.priority, dueAt: next, remindAt: next, timeZoneID: series.timeZoneID)
+            title: series.title, priority: series.priority, dueAt: next, remindAt: next, timeZoneID: series.timeZoneID,
+            assignedBy: series.assignedBy)
         let preferred = occurrence.status == .open ? nil : occurrence.number
         return try insertTask(draft, seriesID: seriesID, number: preferred)
     }

@@ -116,6 +116,11 @@ struct SQLiteChangeApplier {
             return try emailStatus()
         case .setChannels(let kinds, let choice):
             return try setChannels(kinds, choice)
+        case .partner(let partnerChange):
+            var book = SQLitePartnerBook(db: db, userID: userID, now: now, calculator: calculator)
+            let outcome = try book.apply(partnerChange)
+            if book.scheduledDelivery { scheduledDelivery = true }
+            return .partner(outcome)
         case .none:
             return .recorded
         }
@@ -204,18 +209,20 @@ struct SQLiteChangeApplier {
         try db.execute(
             sql: """
                 INSERT INTO tasks (user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at,
-                    updated_at, series_id)
-                VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)
+                    updated_at, series_id, assigned_by)
+                VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 userID.rawValue, number, draft.title, draft.priority?.rawValue, draft.dueAt?.storageValue,
                 draft.remindAt?.storageValue, draft.timeZoneID, now.storageValue, now.storageValue, seriesID,
+                draft.assignedBy?.rawValue,
             ])
         let id = TaskID(db.lastInsertedRowID)
         if let remindAt = draft.remindAt { try scheduleReminder(taskID: id, at: remindAt) }
         guard let task = try SQLiteRows.fetchTask(db, id: id) else {
             throw StoreError.unavailable("task \(id) vanished after insert")
         }
+        try watchOverdue(task)
         return task
     }
 
@@ -235,12 +242,16 @@ struct SQLiteChangeApplier {
         try db.execute(
             sql: "UPDATE tasks SET due_at = ?, remind_at = ?, nudged_at = NULL, updated_at = ? WHERE id = ?",
             arguments: [dueAt?.storageValue, remindAt?.storageValue, now.storageValue, task.id.rawValue])
-        try cancelPendingDeliveries(taskID: task.id, reason: "rescheduled")
+        // The reminder and the partner's overdue alert move with the task; an assignment notice still goes.
+        try cancelPendingDeliveries(taskID: task.id, reason: "rescheduled", kinds: "('reminder', 'partner_alert')")
         if let remindAt { try scheduleReminder(taskID: task.id, at: remindAt) }
+        var moved = task
+        moved.dueAt = dueAt
+        try watchOverdue(moved)
     }
 
     /// Ends tasks (done, deleted, skipped, missed) and cancels their pending reminders.
-    func finish(_ tasks: [TaskItem], status: TaskStatus) throws {
+    mutating func finish(_ tasks: [TaskItem], status: TaskStatus) throws {
         for task in tasks {
             try db.execute(
                 sql: "UPDATE tasks SET status = ?, completed_at = ?, updated_at = ? WHERE id = ?",
@@ -248,14 +259,16 @@ struct SQLiteChangeApplier {
                     status.rawValue, status == .done ? now.storageValue : nil, now.storageValue, task.id.rawValue,
                 ])
             try cancelPendingDeliveries(taskID: task.id, reason: "task \(status.rawValue)")
+            if status == .done { try alertDone(task) }
         }
     }
 
-    func cancelPendingDeliveries(taskID: TaskID, reason: String) throws {
+    /// Cancels a task's waiting deliveries (all kinds, or those in the SQL list `kinds`).
+    func cancelPendingDeliveries(taskID: TaskID, reason: String, kinds: String? = nil) throws {
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'canceled', error_message = ?, updated_at = ?
-                WHERE task_id = ? AND status = 'pending'
+                WHERE task_id = ? AND status = 'pending'\(kinds.map { " AND kind IN \($0)" } ?? "")
                 """,
             arguments: [reason, now.storageValue, taskID.rawValue])
     }

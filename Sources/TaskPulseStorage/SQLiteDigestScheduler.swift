@@ -16,6 +16,14 @@ struct SQLiteDigestScheduler {
     static let newlyOverdueWindow: TimeInterval = 86_400
     /// The weekly report's local time: Sunday 20:00.
     static let weeklyMinutes = 20 * 60
+    /// The partner's weekly summary of their students: Sunday 19:00, before their own report.
+    static let partnerWeeklyMinutes = 19 * 60
+
+    func hasActiveStudents(_ user: User) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM partner_links WHERE partner_id = ? AND status = 'active')",
+            arguments: [user.id.rawValue]) ?? false
+    }
 
     /// Makes sure every enabled digest of the person has its next run in the outbox.
     func ensureScheduled(_ user: User) throws {
@@ -23,7 +31,7 @@ struct SQLiteDigestScheduler {
             try String.fetchAll(
                 db, sql: "SELECT kind FROM deliveries WHERE user_id = ? AND status IN ('pending', 'sending') AND kind != 'reminder' AND channel = 'sms'",
                 arguments: [user.id.rawValue]))
-        for kind in [DeliveryKind.agenda, .motivation, .weekly] where !pending.contains(kind.rawValue) {
+        for kind in [DeliveryKind.agenda, .motivation, .weekly, .partnerWeekly] where !pending.contains(kind.rawValue) {
             try schedule(kind, for: user, after: now)
         }
         if !pending.contains(DeliveryKind.nudge.rawValue) { try scheduleNudge(for: user) }
@@ -58,9 +66,14 @@ struct SQLiteDigestScheduler {
             guard settings.weeklyEnabled else { return }
             rule = Recurrence(frequency: .weekly, byWeekday: [Recurrence.WeekdayRule(weekday: 7)])
             minutes = SQLiteDigestScheduler.weeklyMinutes
+        case .partnerWeekly:
+            // Only for a partner with a student who said yes (issue 7).
+            guard user.partnerAlerts.weekly, try hasActiveStudents(user) else { return }
+            rule = Recurrence(frequency: .weekly, byWeekday: [Recurrence.WeekdayRule(weekday: 7)])
+            minutes = SQLiteDigestScheduler.partnerWeeklyMinutes
         case .nudge:
             return try scheduleNudge(for: user)
-        case .reminder, .emailVerification, .phoneCode:
+        case .reminder, .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage:
             return
         }
         let anchor = calculator.localDayNumber(of: instant, in: user.timeZoneID)
@@ -78,7 +91,7 @@ struct SQLiteDigestScheduler {
             arguments: [user.id.rawValue, kind.rawValue, SQLiteTaskStore.sentByEmail])
         {
             let lastDay = calculator.localDayNumber(of: Date(storageValue: last), in: user.timeZoneID)
-            let period = kind == .weekly ? 7 : 1
+            let period = kind == .weekly || kind == .partnerWeekly ? 7 : 1
             if calculator.localDayNumber(of: next, in: user.timeZoneID) - lastDay < period,
                 let later = calculator.nextOccurrence(
                     of: rule, atMinutes: minutes, in: user.timeZoneID, anchorDay: anchor, after: next)

@@ -6,13 +6,14 @@ import TaskPulseDomain
 enum SQLiteRows {
     static let taskColumns = """
         id, user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at, updated_at, \
-        completed_at, series_id, (SELECT rrule FROM series WHERE series.id = tasks.series_id) AS rrule
+        completed_at, series_id, (SELECT rrule FROM series WHERE series.id = tasks.series_id) AS rrule, assigned_by
         """
     static let userColumns = """
         id, phone, time_zone, opted_out_at, number_invalid_at, created_at, morning_minutes, morning_enabled, \
         evening_minutes, motivation_enabled, weekly_enabled, quiet_start_minutes, quiet_end_minutes, email, \
         email_verified_at, email_unsubscribed_at, email_token, reminder_channel, agenda_channel, motivation_channel, \
-        nudge_channel, weekly_channel, login_email
+        nudge_channel, weekly_channel, login_email, display_name, partner_done_alerts, partner_overdue_alerts, \
+        partner_weekly_enabled
         """
     static let deliveryColumns = """
         id, user_id, task_id, kind, due_at, status, attempts, body, provider_message_id, error_code, error_message, sent_at, \
@@ -29,7 +30,8 @@ enum SQLiteRows {
             timeZoneID: row["time_zone"], createdAt: Date(storageValue: row["created_at"]),
             updatedAt: Date(storageValue: row["updated_at"]),
             completedAt: (row["completed_at"] as Double?).map(Date.init(storageValue:)),
-            seriesID: row["series_id"], recurrence: (row["rrule"] as String?).flatMap(Recurrence.init(rrule:)))
+            seriesID: row["series_id"], recurrence: (row["rrule"] as String?).flatMap(Recurrence.init(rrule:)),
+            assignedBy: (row["assigned_by"] as Int64?).map(UserID.init))
     }
 
     static func user(_ row: Row) -> User? {
@@ -52,7 +54,10 @@ enum SQLiteRows {
                 address: row["email"], verifiedAt: (row["email_verified_at"] as Double?).map(Date.init(storageValue:)),
                 unsubscribedAt: (row["email_unsubscribed_at"] as Double?).map(Date.init(storageValue:)),
                 unsubscribeToken: row["email_token"]),
-            loginEmail: row["login_email"])
+            loginEmail: row["login_email"], displayName: row["display_name"],
+            partnerAlerts: PartnerAlertSettings(
+                done: row["partner_done_alerts"], overdue: row["partner_overdue_alerts"],
+                weekly: row["partner_weekly_enabled"]))
     }
 
     private static func choice(_ text: String?) -> ChannelChoice { text.flatMap(ChannelChoice.init(rawValue:)) ?? .sms }

@@ -2,6 +2,9 @@ import GRDB
 
 /// The SQLite schema. A shipped migration never changes: add a new one (GRDB Migrations guide).
 enum SQLiteSchema {
+    /// The digest kinds (one pending run per person and kind), for SQL `IN` lists.
+    static let digestKinds = "('agenda', 'motivation', 'nudge', 'weekly', 'partner_weekly')"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-walking-skeleton") { db in
@@ -294,6 +297,61 @@ enum SQLiteSchema {
                 sql: """
                     ALTER TABLE users ADD COLUMN calendar_token_hash TEXT;
                     CREATE UNIQUE INDEX users_calendar_token ON users(calendar_token_hash) WHERE calendar_token_hash IS NOT NULL;
+                    """)
+        }
+        migrator.registerMigration("v9-partners") { db in
+            // Issue 7. A link is keyed by the student's number, not a user row: an invited number that
+            // never answered has no account and gets nothing but the one consent request.
+            try db.execute(
+                sql: """
+                    CREATE TABLE partner_links (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        partner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        student_phone TEXT NOT NULL,
+                        student_name TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        invited_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        responded_at REAL,
+                        ended_at REAL,
+                        ended_by TEXT
+                    );
+                    CREATE UNIQUE INDEX partner_links_live ON partner_links(partner_id, student_phone)
+                        WHERE status IN ('pending', 'active');
+                    CREATE INDEX partner_links_partner ON partner_links(partner_id, status);
+                    CREATE INDEX partner_links_student ON partner_links(student_phone, status);
+                    CREATE TABLE partner_broadcasts (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        partner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        body TEXT NOT NULL,
+                        recipients INTEGER NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX partner_broadcasts_partner ON partner_broadcasts(partner_id, created_at);
+                    ALTER TABLE tasks ADD COLUMN assigned_by INTEGER REFERENCES users(id) ON DELETE SET NULL;
+                    CREATE INDEX tasks_assigned_by ON tasks(assigned_by, user_id) WHERE assigned_by IS NOT NULL;
+                    ALTER TABLE series ADD COLUMN assigned_by INTEGER REFERENCES users(id) ON DELETE SET NULL;
+                    ALTER TABLE users ADD COLUMN display_name TEXT;
+                    ALTER TABLE users ADD COLUMN partner_done_alerts INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE users ADD COLUMN partner_overdue_alerts INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE users ADD COLUMN partner_weekly_enabled INTEGER NOT NULL DEFAULT 1;
+                    DROP INDEX deliveries_one_pending_digest;
+                    CREATE UNIQUE INDEX deliveries_one_pending_digest ON deliveries(user_id, kind)
+                        WHERE status = 'pending' AND kind IN ('agenda', 'motivation', 'nudge', 'weekly', 'partner_weekly') AND channel = 'sms';
+                    CREATE TABLE consent_events_v9 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        phone TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('opt_out', 'opt_in', 'partner_yes', 'partner_no',
+                            'partner_block', 'partner_unlink')),
+                        source TEXT NOT NULL,
+                        wording TEXT,
+                        at REAL NOT NULL
+                    );
+                    INSERT INTO consent_events_v9 (id, phone, kind, source, wording, at)
+                        SELECT id, phone, kind, source, wording, at FROM consent_events;
+                    DROP TABLE consent_events;
+                    ALTER TABLE consent_events_v9 RENAME TO consent_events;
+                    CREATE INDEX consent_phone ON consent_events(phone, id);
                     """)
         }
         return migrator

@@ -127,7 +127,7 @@ extension SQLiteTaskStore {
             sql: """
                 SELECT EXISTS (SELECT 1 FROM deliveries d JOIN deliveries me ON me.id = ?
                 WHERE d.user_id = me.user_id AND d.kind = me.kind AND d.status = 'pending' AND d.channel = 'sms'
-                  AND d.id != me.id AND me.channel = 'sms' AND me.kind IN ('agenda', 'motivation', 'nudge', 'weekly'))
+                  AND d.id != me.id AND me.channel = 'sms' AND me.kind IN \(SQLiteSchema.digestKinds))
                 """,
             arguments: [deliveryID]) ?? false
     }
@@ -289,7 +289,7 @@ extension SQLiteTaskStore {
                 sql: """
                     UPDATE deliveries SET status = 'canceled', error_message = 'replaced by a newer run', lease_until = NULL,
                         updated_at = ?
-                    WHERE status = 'sending' AND channel = 'sms' AND kind IN ('agenda', 'motivation', 'nudge', 'weekly')
+                    WHERE status = 'sending' AND channel = 'sms' AND kind IN \(SQLiteSchema.digestKinds)
                       AND EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = deliveries.user_id AND d.kind = deliveries.kind
                                   AND d.status = 'pending' AND d.channel = 'sms')
                     """,

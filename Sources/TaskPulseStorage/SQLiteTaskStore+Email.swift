@@ -149,7 +149,11 @@ extension SQLiteTaskStore {
                          OR (u.motivation_enabled = 1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id
                                 AND d.kind = 'motivation' AND d.channel = 'sms' AND d.status IN ('pending', 'sending')))
                          OR (u.weekly_enabled = 1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id
-                                AND d.kind = 'weekly' AND d.channel = 'sms' AND d.status IN ('pending', 'sending'))))
+                                AND d.kind = 'weekly' AND d.channel = 'sms' AND d.status IN ('pending', 'sending')))
+                         OR (u.partner_weekly_enabled = 1
+                             AND EXISTS (SELECT 1 FROM partner_links l WHERE l.partner_id = u.id AND l.status = 'active')
+                             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = u.id
+                                AND d.kind = 'partner_weekly' AND d.channel = 'sms' AND d.status IN ('pending', 'sending'))))
                         ORDER BY u.id LIMIT 500
                         """,
                     arguments: [start])

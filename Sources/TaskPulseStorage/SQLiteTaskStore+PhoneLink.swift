@@ -116,14 +116,38 @@ extension SQLiteTaskStore {
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'canceled', error_message = 'merged into the phone''s account'
-                WHERE user_id = ? AND status IN ('pending', 'sending') AND kind IN ('agenda', 'motivation', 'nudge', 'weekly')
+                WHERE user_id = ? AND status IN ('pending', 'sending') AND kind IN \(SQLiteSchema.digestKinds)
                 """,
             arguments: [account])
         try db.execute(sql: "UPDATE deliveries SET user_id = ? WHERE user_id = ?", arguments: [person, account])
-        let login = try Row.fetchOne(db, sql: "SELECT login_email, password_hash FROM users WHERE id = ?", arguments: [account])
+        try mergePartnerLinks(account: account, into: person, db: db)
+        let login = try Row.fetchOne(
+            db, sql: "SELECT login_email, password_hash, display_name FROM users WHERE id = ?", arguments: [account])
         try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [account])
         try db.execute(
-            sql: "UPDATE users SET login_email = ?, password_hash = ? WHERE id = ?",
-            arguments: [login?["login_email"] as String?, login?["password_hash"] as String?, person])
+            sql: "UPDATE users SET login_email = ?, password_hash = ?, display_name = COALESCE(display_name, ?) WHERE id = ?",
+            arguments: [
+                login?["login_email"] as String?, login?["password_hash"] as String?, login?["display_name"] as String?,
+                person,
+            ])
+    }
+
+    /// The account's students become the person's. A live link the person already has to the same number
+    /// stands; a link to the person's own number ends (nobody is their own student).
+    static func mergePartnerLinks(account: Int64, into person: Int64, db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE partner_links SET status = 'unlinked', ended_by = 'merge'
+                WHERE partner_id = ? AND status IN ('pending', 'active') AND (
+                    student_phone = (SELECT phone FROM users WHERE id = ?)
+                    OR student_phone IN (SELECT student_phone FROM partner_links
+                                         WHERE partner_id = ? AND status IN ('pending', 'active')))
+                """,
+            arguments: [account, person, person])
+        try db.execute(sql: "UPDATE partner_links SET partner_id = ? WHERE partner_id = ?", arguments: [person, account])
+        try db.execute(sql: "UPDATE partner_broadcasts SET partner_id = ? WHERE partner_id = ?", arguments: [person, account])
+        for table in ["tasks", "series"] {
+            try db.execute(sql: "UPDATE \(table) SET assigned_by = ? WHERE assigned_by = ?", arguments: [person, account])
+        }
     }
 }

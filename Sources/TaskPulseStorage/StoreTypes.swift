@@ -85,6 +85,8 @@ public enum TaskChange: Sendable, Equatable {
     case optOut(wording: String)
     /// The person opted back in (START).
     case optIn(wording: String)
+    /// Partners and students (issue 7).
+    case partner(PartnerChange)
     /// Nothing to change; only the message and its reply are recorded.
     case none
 }
@@ -93,7 +95,7 @@ extension TaskChange {
     /// Whether the change can alter due times (so the next overdue nudge may move).
     var touchesTasks: Bool {
         switch self {
-        case .addTask, .complete, .delete, .snooze, .move, .skip, .choose, .undo: true
+        case .addTask, .complete, .delete, .snooze, .move, .skip, .choose, .undo, .partner: true
         case .rename, .list, .listMore, .settings, .recentDeliveries, .optOut, .optIn, .none, .requestEmail,
             .removeEmail, .showEmail, .setChannels:
             false
@@ -140,6 +142,7 @@ public enum ChangeOutcome: Sendable, Equatable {
     case emailStatus(User, pendingAddress: String?)
     case optedOut(wasAlreadyOptedOut: Bool)
     case optedIn(wasOptedOut: Bool)
+    case partner(PartnerOutcome)
     case recorded
 }
 

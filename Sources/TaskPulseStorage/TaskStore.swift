@@ -188,4 +188,15 @@ public protocol TaskStore: Sendable {
 
     /// The last `limit` lines of a person's conversation, oldest first.
     func conversation(userID: UserID, limit: Int) async throws -> [ConversationEntry]
+
+    // MARK: Partners and students (issue 7); changes go through `applyChange(.partner(...))`
+
+    /// A link by id, with the partner's label and the student's user id when the number has texted.
+    func partnerLink(id: Int64) async throws -> PartnerLink?
+
+    /// A partner's live (and lately ended) links, with each active student's assigned-task progress.
+    func studentStatuses(partnerID: UserID, now: Date) async throws -> [StudentStatus]
+
+    /// The partner's live link for a student and that student (to read an assignment in the student's zone).
+    func linkedStudent(partnerID: UserID, reference: StudentReference, now: Date) async throws -> (PartnerLink, User?)?
 }

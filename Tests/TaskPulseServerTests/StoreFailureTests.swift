@@ -35,6 +35,11 @@ struct UnavailableStore: TaskStore {
     func register(email: String, passwordHash: String, timeZoneID: String, now: Date) async throws -> User { throw error }
     func account(email: String) async throws -> Account? { throw error }
     func user(id: UserID) async throws -> User? { throw error }
+    func partnerLink(id: Int64) async throws -> PartnerLink? { throw error }
+    func studentStatuses(partnerID: UserID, now: Date) async throws -> [StudentStatus] { throw error }
+    func linkedStudent(partnerID: UserID, reference: StudentReference, now: Date) async throws -> (PartnerLink, User?)? {
+        throw error
+    }
     func startSession(userID: UserID, sessionID: String, refreshTokenHash: String, expiresAt: Date, now: Date) async throws {
         throw error
     }

@@ -1,0 +1,45 @@
+import Foundation
+import TaskPulseMessaging
+import TaskPulseStorage
+
+/// Checks on what partners type (names, messages), shared by the SMS commands and the API.
+enum PartnerNames {
+    /// Words that cannot name a student because commands use them (`tell all`).
+    static let reserved: Set<String> = ["all", "everyone", "students"]
+
+    /// Why a student name cannot be used, or `nil`.
+    static func problem(studentName name: String) -> String? {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return "Give them a name, e.g. \"link +15551234567 Sam\"." }
+        if trimmed.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
+        if reserved.contains(trimmed.lowercased()) { return "\"\(trimmed)\" is a command word; pick another name." }
+        if trimmed.contains(where: \.isNewline) { return "A name is one line." }
+        return nil
+    }
+
+    /// Why a display name cannot be used, or `nil`.
+    static func problem(displayName name: String) -> String? {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return "Give a name, e.g. \"name Ms Lee\"." }
+        if trimmed.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
+        if trimmed.contains(where: \.isNewline) { return "A name is one line." }
+        return nil
+    }
+
+    /// Why a message to students cannot be sent, or `nil`.
+    static func problem(message text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return "What should I tell them? e.g. \"tell all quiz moved to friday\"." }
+        if trimmed.count > PartnerLimits.messageLength {
+            return "That message is \(trimmed.count) characters; keep it to \(PartnerLimits.messageLength)."
+        }
+        return nil
+    }
+
+    /// The gap between two recipients of one message: a second per segment, the rate of a US long code
+    /// (twilio.md: 1 segment per second), so a broadcast never floods the number's queue at Twilio.
+    static func spacing(for text: String) -> TimeInterval {
+        // The program name and the partner's label come before the text: allow 60 characters for them.
+        TimeInterval(SegmentCounter.count(String(repeating: "x", count: 60) + text).segments)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import GRDB
+import TaskPulseDomain
+
+/// Reads about partners and students (issue 7); changes go through ``SQLitePartnerBook``.
+extension SQLiteTaskStore {
+    public func partnerLink(id: Int64) async throws -> PartnerLink? {
+        try await read { db in try SQLitePartnerBook.fetchLink(db, id: id) }
+    }
+
+    public func studentStatuses(partnerID: UserID, now: Date) async throws -> [StudentStatus] {
+        let calculator = self.calculator
+        // A write: invitations past their week are marked expired on the way.
+        return try await write { db in
+            try SQLitePartnerBook(db: db, userID: partnerID, now: now, calculator: calculator).studentStatuses()
+        }
+    }
+
+    public func linkedStudent(partnerID: UserID, reference: StudentReference, now: Date) async throws
+        -> (PartnerLink, User?)?
+    {
+        let calculator = self.calculator
+        return try await write { db -> (PartnerLink, User?)? in
+            let book = SQLitePartnerBook(db: db, userID: partnerID, now: now, calculator: calculator)
+            guard let link = try book.liveLink(reference) else { return nil }
+            return (link, try link.studentID.flatMap { try SQLiteRows.fetchUser(db, id: $0) })
+        }
+    }
+}
