@@ -63,7 +63,7 @@ struct APISettings: Encodable {
         case timeZone = "time_zone", quietStart = "quiet_start", quietEnd = "quiet_end", morningTime = "morning_time"
         case morningEnabled = "morning_enabled", eveningTime = "evening_time", motivationEnabled = "motivation_enabled"
         case weeklyEnabled = "weekly_enabled", channels, email, emailConfirmed = "email_confirmed"
-        case emailUnsubscribed = "email_unsubscribed"
+        case emailUnsubscribed = "email_unsubscribed", displayName = "display_name", studentAlerts = "student_alerts"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -83,6 +83,9 @@ struct APISettings: Encodable {
         try container.encode(user.email.address, forKey: .email)
         try container.encode(user.email.verifiedAt != nil, forKey: .emailConfirmed)
         try container.encode(user.email.unsubscribedAt != nil, forKey: .emailUnsubscribed)
+        try container.encode(user.displayName, forKey: .displayName)
+        let alerts = user.partnerAlerts
+        try container.encode(["done": alerts.done, "overdue": alerts.overdue, "weekly": alerts.weekly], forKey: .studentAlerts)
     }
 }
 

@@ -81,6 +81,7 @@ struct APIController: Sendable {
                 .ok, APITask(try await service.complete(userID, id: context.parameters.get("id", as: Int64.self))))
         }
         addSettingsRoutes(to: api)
+        addPartnerRoutes(to: api)
         addCalendarRoutes(to: router, api: api, programName: programName)
     }
 

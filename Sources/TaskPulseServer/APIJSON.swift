@@ -34,6 +34,8 @@ enum JSON {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw ResponseError(
                 APIError.response(status: .badRequest, code: "invalid_field", message: "\(field) has the wrong type", field: field))
+        } catch let error as FieldError {
+            throw error
         } catch {
             throw ResponseError(
                 APIError.response(status: .badRequest, code: "malformed_json", message: "the body is not a JSON object", field: nil))

@@ -11,7 +11,7 @@ enum PartnerNames {
     static func problem(studentName name: String) -> String? {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return "Give them a name, e.g. \"link +15551234567 Sam\"." }
-        if trimmed.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
+        if name.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
         if reserved.contains(trimmed.lowercased()) { return "\"\(trimmed)\" is a command word; pick another name." }
         if trimmed.contains(where: \.isNewline) { return "A name is one line." }
         return nil
@@ -21,7 +21,7 @@ enum PartnerNames {
     static func problem(displayName name: String) -> String? {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return "Give a name, e.g. \"name Ms Lee\"." }
-        if trimmed.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
+        if name.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
         if trimmed.contains(where: \.isNewline) { return "A name is one line." }
         return nil
     }
@@ -30,8 +30,8 @@ enum PartnerNames {
     static func problem(message text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return "What should I tell them? e.g. \"tell all quiz moved to friday\"." }
-        if trimmed.count > PartnerLimits.messageLength {
-            return "That message is \(trimmed.count) characters; keep it to \(PartnerLimits.messageLength)."
+        if text.count > PartnerLimits.messageLength {
+            return "That message is \(text.count) characters; keep it to \(PartnerLimits.messageLength)."
         }
         return nil
     }

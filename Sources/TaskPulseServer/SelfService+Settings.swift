@@ -14,11 +14,16 @@ struct SettingsInput: Decodable, Sendable {
     var motivationEnabled: Bool?
     var weeklyEnabled: Bool?
     var channels: [String: String]?
+    /// The name students see; an empty string clears it (issue 7).
+    var displayName: String?
+    /// A partner's alerts about their students: `done`, `overdue`, `weekly`.
+    var studentAlerts: [String: Bool]?
 
     enum CodingKeys: String, CodingKey {
         case timeZone = "time_zone", quietStart = "quiet_start", quietEnd = "quiet_end", quietEnabled = "quiet_enabled"
         case morningTime = "morning_time", morningEnabled = "morning_enabled", eveningTime = "evening_time"
         case motivationEnabled = "motivation_enabled", weeklyEnabled = "weekly_enabled", channels
+        case displayName = "display_name", studentAlerts = "student_alerts"
     }
 }
 
@@ -61,6 +66,19 @@ extension SelfService {
                 throw FieldError.invalid("channels.\(name)", "a channel is sms, email or both")
             }
             changes.append(.setChannels([kind], choice))
+        }
+        if let name = input.displayName {
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty, let problem = PartnerNames.problem(displayName: name) {
+                throw FieldError.invalid("display_name", problem)
+            }
+            changes.append(.partner(.displayName(trimmed.isEmpty ? nil : trimmed)))
+        }
+        if let alerts = input.studentAlerts {
+            for name in alerts.keys.sorted() where !["done", "overdue", "weekly"].contains(name) {
+                throw FieldError.invalid("student_alerts.\(name)", "student_alerts take done, overdue and weekly")
+            }
+            changes.append(.partner(.alerts(done: alerts["done"], overdue: alerts["overdue"], weekly: alerts["weekly"])))
         }
         let now = clock.now()
         for change in changes { _ = try await store.applyChange(change, userID: userID, now: now) }

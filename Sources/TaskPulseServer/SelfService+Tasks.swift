@@ -86,8 +86,12 @@ extension SelfService {
 
     /// Adds a task described in the SMS language: "call mom tomorrow 9am", "every weekday 7am stretch".
     func create(_ userID: UserID, text: String) async throws -> TaskItem {
-        let user = try await user(userID)
         let now = clock.now()
+        return try await add(userID, try draft(for: try await user(userID), text: text, now: now), now: now)
+    }
+
+    /// Reads a task in the SMS language in `user`'s zone (for their own list, or an assignment to them).
+    func draft(for user: User, text: String, now: Date) throws -> TaskDraft {
         let zone = TimeZone(identifier: user.timeZoneID) ?? .gmt
         let words = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !words.isEmpty else { throw FieldError.missing("text", "text is empty: say what to do, and when") }
@@ -101,7 +105,7 @@ extension SelfService {
         case .add(let request):
             let draft = CommandPlanner(formatter: formatter, now: now).draft(request)
             guard draft.title.count <= 500 else { throw FieldError.invalid("text", "the task's title is at most 500 characters") }
-            return try await add(userID, draft, now: now)
+            return draft
         case .refused(let name, let error):
             throw FieldError(status: .badRequest, code: error.rawValue, message: formatter.refusal(name, error), field: "text")
         default:
@@ -111,8 +115,12 @@ extension SelfService {
 
     /// Adds a task from explicit fields. A due time reminds then unless `remindAt` says otherwise.
     func create(_ userID: UserID, fields: TaskFields) async throws -> TaskItem {
-        let user = try await user(userID)
         let now = clock.now()
+        return try await add(userID, try draft(for: try await user(userID), fields: fields, now: now), now: now)
+    }
+
+    /// A task from explicit fields, in `user`'s zone.
+    func draft(for user: User, fields: TaskFields, now: Date) throws -> TaskDraft {
         guard let title = fields.title?.trimmingCharacters(in: .whitespacesAndNewlines), !title.isEmpty else {
             throw FieldError.missing("title", "give text, or title with optional due_at")
         }
@@ -121,9 +129,8 @@ extension SelfService {
             throw FieldError(status: .badRequest, code: "past_date", message: "remind_at is in the past", field: "remind_at")
         }
         let remind = fields.remindAt ?? fields.dueAt.flatMap { $0 > now ? $0 : nil }
-        let draft = TaskDraft(
+        return TaskDraft(
             title: title, priority: fields.priority, dueAt: fields.dueAt, remindAt: remind, timeZoneID: user.timeZoneID)
-        return try await add(userID, draft, now: now)
     }
 
     private func add(_ userID: UserID, _ draft: TaskDraft, now: Date) async throws -> TaskItem {

@@ -194,6 +194,9 @@ public protocol TaskStore: Sendable {
     /// A link by id, with the partner's label and the student's user id when the number has texted.
     func partnerLink(id: Int64) async throws -> PartnerLink?
 
+    /// The person's links on both sides (as partner and as student): live ones and those that ended lately.
+    func links(userID: UserID, now: Date) async throws -> [PartnerLink]
+
     /// A partner's live (and lately ended) links, with each active student's assigned-task progress.
     func studentStatuses(partnerID: UserID, now: Date) async throws -> [StudentStatus]
 

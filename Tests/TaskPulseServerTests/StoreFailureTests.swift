@@ -36,6 +36,7 @@ struct UnavailableStore: TaskStore {
     func account(email: String) async throws -> Account? { throw error }
     func user(id: UserID) async throws -> User? { throw error }
     func partnerLink(id: Int64) async throws -> PartnerLink? { throw error }
+    func links(userID: UserID, now: Date) async throws -> [PartnerLink] { throw error }
     func studentStatuses(partnerID: UserID, now: Date) async throws -> [StudentStatus] { throw error }
     func linkedStudent(partnerID: UserID, reference: StudentReference, now: Date) async throws -> (PartnerLink, User?)? {
         throw error
