@@ -11,6 +11,8 @@ extension Dispatcher {
     func sendPartnerMessage(_ claimed: ClaimedDelivery) async -> DeliveryResult {
         let delivery = claimed.delivery
         let now = clock.now()
+        // The weekly summary is a digest run of the partner's schedule: it carries no link.
+        if delivery.kind == .partnerWeekly { return await sendPartnerWeekly(claimed, now: now) }
         guard let payload = PartnerPayload.decode(delivery.payload) else {
             return .failed(errorCode: nil, message: "unreadable partner payload")
         }
@@ -24,7 +26,6 @@ extension Dispatcher {
             return .retry(at: now.addingTimeInterval(settings.pollInterval), errorCode: nil, message: "\(error)")
         }
         if delivery.kind == .linkRequest { return await sendLinkRequest(claimed, link: link, now: now) }
-        if delivery.kind == .partnerWeekly { return await sendPartnerWeekly(claimed, now: now) }
         let endedNotice = payload.event == "ended"
         if !endedNotice && link.status != .active { return .canceled(reason: "link no longer active") }
         if claimed.user.isOptedOut { return .suppressed(reason: "recipient opted out") }

@@ -249,6 +249,12 @@ public struct Dispatcher: Service {
             unsubscribeURL: unsubscribeURL(claimed.user))
         guard delivery.kind.isDigest else {
             guard let task = claimed.task, task.status == .open else { return .done(.canceled(reason: "task no longer open")) }
+            // A partner's assignment is not a time the student chose (DESIGN §3): their quiet hours hold it.
+            if task.assignedBy != nil,
+                let end = QuietHours.end(containing: now, settings: claimed.user.settings, zoneID: claimed.user.timeZoneID)
+            {
+                return .done(.retry(at: end, errorCode: nil, message: "assigned: held for quiet hours"))
+            }
             let dueAt = task.remindAt ?? delivery.dueAt
             let body = ReminderText.render(
                 task: task, dueAt: dueAt, now: now, programName: settings.programName, templates: settings.templates)

@@ -13,7 +13,9 @@ enum PartnerNames {
         if trimmed.isEmpty { return "Give them a name, e.g. \"link +15551234567 Sam\"." }
         if name.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
         if reserved.contains(trimmed.lowercased()) { return "\"\(trimmed)\" is a command word; pick another name." }
-        if trimmed.contains(where: \.isNewline) { return "A name is one line." }
+        if trimmed.contains(where: \.isWhitespace) {
+            return "Use one word for the name (you type it in ASSIGN and TELL), e.g. \"SamL\"."
+        }
         return nil
     }
 

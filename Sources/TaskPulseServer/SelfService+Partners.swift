@@ -27,7 +27,7 @@ extension SelfService {
         guard let phone = Phone(text) else { throw FieldError.invalid("phone", "phone is not a phone number") }
         guard let name else { throw FieldError.missing("name", "name is required: what you call the student") }
         if let problem = PartnerNames.problem(studentName: name) { throw FieldError.invalid("name", problem) }
-        let outcome = try await partner(userID, .invite(phone: phone, name: name.trimmingCharacters(in: .whitespaces)))
+        let outcome = try await partner(userID, .invite(phone: phone, name: name.trimmingCharacters(in: .whitespacesAndNewlines)))
         switch outcome {
         case .invited(let link): return link
         case .alreadyLinked: throw Self.conflict("already_linked", "that number is already linked", "phone")

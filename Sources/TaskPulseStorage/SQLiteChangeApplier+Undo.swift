@@ -100,7 +100,10 @@ extension SQLiteChangeApplier {
             {
                 try scheduleReminder(taskID: current.id, at: remind)
             }
-            if let task = try SQLiteRows.fetchTask(db, id: current.id) { restored.append(task) }
+            if let task = try SQLiteRows.fetchTask(db, id: current.id) {
+                if task.status == .open { try watchOverdue(task) }
+                restored.append(task)
+            }
         }
         let verb: String
         switch action {

@@ -99,10 +99,27 @@ struct SQLitePartnerBook {
         let history = try links(
             where: "l.partner_id = ? AND l.student_phone = ? ORDER BY l.id DESC", [userID.rawValue, phone.e164])
         if history.contains(where: { $0.status == .blocked }) { return .inviteRefused(until: nil) }
+        // NO, or the student ending the link: 30 days from that answer.
         if let refused = history.first(where: { $0.status == .declined || ($0.status == .unlinked && $0.endedBy == "student") }),
-            let at = refused.respondedAt ?? refused.endedAt, now < at.addingTimeInterval(PartnerLimits.reinviteCooldown)
+            let at = refused.status == .declined ? refused.respondedAt : refused.endedAt,
+            now < at.addingTimeInterval(PartnerLimits.reinviteCooldown)
         {
             return .inviteRefused(until: at.addingTimeInterval(PartnerLimits.reinviteCooldown))
+        }
+        // Silence is a no too: one request a week at most (a withdrawn one counts), and two unanswered
+        // requests in a row hold the number like a NO.
+        if let last = history.first, last.respondedAt == nil,
+            now < last.invitedAt.addingTimeInterval(PartnerLimits.invitationLifetime)
+        {
+            return .inviteRefused(until: last.invitedAt.addingTimeInterval(PartnerLimits.invitationLifetime))
+        }
+        func unanswered(_ link: PartnerLink) -> Bool {
+            link.respondedAt == nil && (link.status == .expired || link.status == .unlinked)
+        }
+        if history.count >= 2, history[0].status == .expired, unanswered(history[1]),
+            now < history[0].expiresAt.addingTimeInterval(PartnerLimits.reinviteCooldown)
+        {
+            return .inviteRefused(until: history[0].expiresAt.addingTimeInterval(PartnerLimits.reinviteCooldown))
         }
         if let taken = try links(
             where: "l.partner_id = ? AND lower(l.student_name) = lower(?) AND l.status IN ('pending', 'active')",
@@ -188,6 +205,9 @@ struct SQLitePartnerBook {
                 """,
             arguments: [now.storageValue, now.storageValue, link.id])
         try recordConsent(phone, kind: "partner_block", link: link)
+        try db.execute(
+            sql: "UPDATE series SET active = 0 WHERE assigned_by = ? AND user_id = ?",
+            arguments: [link.partnerID.rawValue, userID.rawValue])
         if link.status == .active {
             try writeDelivery(to: link.partnerID, kind: .partnerAlert, taskID: nil, payload: PartnerPayload(link: link.id, event: "ended"), at: now)
         }

@@ -355,6 +355,10 @@ extension SQLiteTaskStore {
             try db.execute(
                 sql: "UPDATE deliveries SET status = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
                 arguments: [errorCode, "carrier reported undelivered", now.storageValue, id])
+            // A consent request's row is the partner's, but it went to the invited number: never mark the partner.
+            let isLinkRequest = try String.fetchOne(db, sql: "SELECT kind FROM deliveries WHERE id = ?", arguments: [id])
+                == DeliveryKind.linkRequest.rawValue
+            if isLinkRequest { return }
             if errorCode == "21610" {
                 try markOptedOut(db, deliveryID: id, wording: "Twilio status callback 21610", now: now)
             } else if let code = errorCode, ["21211", "21614", "30005", "30006"].contains(code) {

@@ -124,11 +124,13 @@ extension SQLiteTaskStore {
                         .init(direction: .reply, at: at, text: reply, status: nil, sortKey: key(at, "b", id)))
                 }
             }
+            // A consent request is the partner's row but went to the invited number: not this conversation.
             let outbound = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, body, status, sent_at, updated_at FROM deliveries
-                    WHERE user_id = ? AND channel = 'sms' AND status NOT IN ('pending', 'sending', 'canceled') ORDER BY id DESC LIMIT ?
+                    WHERE user_id = ? AND channel = 'sms' AND kind != 'link_request'
+                      AND status NOT IN ('pending', 'sending', 'canceled') ORDER BY id DESC LIMIT ?
                     """,
                 arguments: [userID.rawValue, limit])
             for row in outbound {

@@ -234,4 +234,57 @@ struct PartnerTests {
             #expect(over.contains("You can invite 10 new numbers a day"))
         }
     }
+
+    @Test("silence is a no: a withdrawn request holds a re-invite a week, two unanswered ones hold it 30 days")
+    func unansweredRequests() async throws {
+        try await Harness.with { harness, _ in
+            _ = try await say(harness, "link \(Self.sam) Sam", from: Self.teacher)
+            #expect(try await say(harness, "unlink Sam", from: Self.teacher).contains("Withdrew the request"))
+            #expect(try await say(harness, "link \(Self.sam) Sam", from: Self.teacher).contains("before Mon Nov 30"))
+            try await run(harness, until: "2026-11-30T10:16")
+            #expect(try await say(harness, "link \(Self.sam) Sam", from: Self.teacher).contains("Asked Sam"))
+            try await run(harness, until: "2026-12-07T10:17")  // the second one expired unanswered
+            #expect(try await say(harness, "link \(Self.sam) Sam", from: Self.teacher).contains("before Wed Jan 6"))
+        }
+    }
+
+    @Test("a student's unlink holds re-invites 30 days from the unlink, not from the YES; names are one word")
+    func unlinkCooldownFromTheUnlink() async throws {
+        try await Harness.with { harness, _ in
+            try await linkSam(harness)
+            try await run(harness, until: "2027-01-05T10:00")
+            _ = try await say(harness, "unlink", from: Self.sam)
+            #expect(try await say(harness, "link \(Self.sam) Sam", from: Self.teacher).contains("before Thu Feb 4"))
+            #expect(try await say(harness, "link \(Self.priya) Priya K", from: Self.teacher).contains("one word"))
+        }
+    }
+
+    @Test("the partner's weekly summary comes Sunday 19:00 with a line per student; assigned reminders wait out quiet hours")
+    func weeklySummaryAndQuietAssignedReminders() async throws {
+        try await Harness.with { harness, twilio in
+            try await linkSam(harness)
+            _ = try await say(harness, "assign Sam essay by wed", from: Self.teacher)
+            _ = try await say(harness, "assign Sam early run tomorrow 6am", from: Self.teacher)
+            _ = try await say(harness, "done 1", from: Self.sam)
+            try await run(harness, until: "2026-11-24T06:00")
+            #expect(!texts(twilio, to: Self.sam).contains { $0.contains("reminder: early run") })
+            try await run(harness, until: "2026-11-24T08:00")
+            #expect(texts(twilio, to: Self.sam).contains { $0.contains("reminder: early run") })
+            try await run(harness, until: "2026-11-29T19:00")
+            let weekly = texts(twilio, to: Self.teacher).filter { $0.contains("weekly, your students") }
+            #expect(weekly == ["TaskPulse weekly, your students' assigned tasks:\nSam: 1 of 2 done this week, 1 overdue\nText PROGRESS name for details."])
+        }
+    }
+
+    @Test("undoing the completion of an assigned task brings its overdue alert back")
+    func undoKeepsOverdueAlert() async throws {
+        try await Harness.with { harness, twilio in
+            try await linkSam(harness)
+            _ = try await say(harness, "assign Sam essay today 2pm", from: Self.teacher)
+            _ = try await say(harness, "done 1", from: Self.sam)
+            _ = try await say(harness, "undo", from: Self.sam)
+            try await run(harness, until: "2026-11-23T15:01")
+            #expect(texts(twilio, to: Self.teacher).contains { $0.contains("Sam's task \"essay\" is overdue") })
+        }
+    }
 }
