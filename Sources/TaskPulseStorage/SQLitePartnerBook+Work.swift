@@ -180,13 +180,7 @@ extension SQLiteChangeApplier {
     /// moved with it, canceled when it is done or deleted).
     mutating func watchOverdue(_ task: TaskItem) throws {
         guard let partner = task.assignedBy, let due = task.dueAt,
-            let link = try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT l.id FROM partner_links l JOIN users s ON s.phone = l.student_phone
-                    WHERE l.partner_id = ? AND s.id = ? AND l.status = 'active' ORDER BY l.id DESC LIMIT 1
-                    """,
-                arguments: [partner.rawValue, task.userID.rawValue])
+            let link = try activeLinkID(partner: partner, student: task.userID)
         else { return }
         try insertPartnerAlert(to: partner, task: task, payload: PartnerPayload(link: link, event: "overdue"),
             at: due.addingTimeInterval(PartnerLimits.overdueGrace))
@@ -195,15 +189,20 @@ extension SQLiteChangeApplier {
     /// The partner's alert that a student finished an assigned task.
     mutating func alertDone(_ task: TaskItem) throws {
         guard let partner = task.assignedBy,
-            let link = try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT l.id FROM partner_links l JOIN users s ON s.phone = l.student_phone
-                    WHERE l.partner_id = ? AND s.id = ? AND l.status = 'active' ORDER BY l.id DESC LIMIT 1
-                    """,
-                arguments: [partner.rawValue, task.userID.rawValue])
+            let link = try activeLinkID(partner: partner, student: task.userID)
         else { return }
         try insertPartnerAlert(to: partner, task: task, payload: PartnerPayload(link: link, event: "done"), at: now)
+    }
+
+    /// The active link between a partner and the student who owns a task, if there is one.
+    private func activeLinkID(partner: UserID, student: UserID) throws -> Int64? {
+        try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT l.id FROM partner_links l JOIN users s ON s.phone = l.student_phone
+                WHERE l.partner_id = ? AND s.id = ? AND l.status = 'active' ORDER BY l.id DESC LIMIT 1
+                """,
+            arguments: [partner.rawValue, student.rawValue])
     }
 
     private mutating func insertPartnerAlert(to partner: UserID, task: TaskItem, payload: PartnerPayload, at due: Date) throws {
