@@ -219,11 +219,6 @@ public struct ReplyFormatter: Sendable {
         "To stop all texts from \(programName), text STOP on its own. To drop one task, text DONE or DELETE with its number (LIST shows them)."
     }
 
-    /// A command the parser understands but this version does not carry out yet.
-    public func notYetAvailable(_ name: String) -> String {
-        "\(name.uppercased()) is not available yet in this version. Text HELP for what works now."
-    }
-
-    /// Commands whose full form arrives with later issues (consent answers with nothing pending).
+    /// A YES or NO when no link request waits for one.
     public var nothingPending: String { "There's nothing waiting for a yes or no. Text HELP for commands." }
 }

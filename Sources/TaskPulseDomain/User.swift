@@ -49,8 +49,6 @@ public struct User: Sendable, Equatable, Codable {
     /// Whether no SMS may be sent to this person (DESIGN §3).
     public var isOptedOut: Bool { optedOutAt != nil }
 
-    /// How a student is told who a partner is: the display name with the number, or either alone.
-    public var partnerLabel: String { PartnerLink.label(displayName: displayName, phone: phone) }
 }
 
 /// What a person chose about scheduled messages (DESIGN §2, §3). Times are minutes after local midnight.

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import TaskPulseDispatch
 import TaskPulseDomain
 import TaskPulseStorage
 
@@ -168,9 +167,9 @@ struct APIMessageResult: Encodable {
             if let link = recipient.link { try item.encode(link.id, forKey: .studentID) }
             try item.encode(recipient.link?.studentName, forKey: .name)
             switch recipient.outcome {
-            case .queued(let at):
+            case .queued:
                 try item.encode("queued", forKey: .outcome)
-                try item.encode(JSON.string(APIMessageResult.sendTime(at, student: recipient.student)), forKey: .sendAt)
+                try item.encode(JSON.string(recipient.arrival?.at), forKey: .sendAt)
             case .optedOut:
                 try item.encode("opted_out", forKey: .outcome)
                 try item.encodeNil(forKey: .sendAt)
@@ -185,9 +184,4 @@ struct APIMessageResult: Encodable {
         }
     }
 
-    /// When a queued message goes: at its slot, or when the student's quiet hours end.
-    static func sendTime(_ slot: Date, student: User?) -> Date {
-        guard let student else { return slot }
-        return QuietHours.end(containing: slot, settings: student.settings, zoneID: student.timeZoneID) ?? slot
-    }
 }

@@ -10,8 +10,7 @@ enum PartnerNames {
     /// Why a student name cannot be used, or `nil`.
     static func problem(studentName name: String) -> String? {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { return "Give them a name, e.g. \"link +15551234567 Sam\"." }
-        if name.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
+        if let problem = lengthProblem(name, example: "link +15551234567 Sam") { return problem }
         if reserved.contains(trimmed.lowercased()) { return "\"\(trimmed)\" is a command word; pick another name." }
         if trimmed.contains(where: \.isWhitespace) {
             return "Use one word for the name (you type it in ASSIGN and TELL), e.g. \"SamL\"."
@@ -21,10 +20,15 @@ enum PartnerNames {
 
     /// Why a display name cannot be used, or `nil`.
     static func problem(displayName name: String) -> String? {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { return "Give a name, e.g. \"name Ms Lee\"." }
+        if let problem = lengthProblem(name, example: "name Ms Lee") { return problem }
+        if name.trimmingCharacters(in: .whitespacesAndNewlines).contains(where: \.isNewline) { return "A name is one line." }
+        return nil
+    }
+
+    /// An empty or overlong name (counted as typed, as the API schema counts it).
+    private static func lengthProblem(_ name: String, example: String) -> String? {
+        if name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "Give a name, e.g. \"\(example)\"." }
         if name.count > PartnerLimits.nameLength { return "That name is long; use at most \(PartnerLimits.nameLength) characters." }
-        if trimmed.contains(where: \.isNewline) { return "A name is one line." }
         return nil
     }
 

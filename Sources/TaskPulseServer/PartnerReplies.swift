@@ -5,6 +5,17 @@ import TaskPulseDomain
 import TaskPulseStorage
 import TaskPulseTiming
 
+extension MessageRecipient {
+    /// When a queued message reaches the student: its slot, or the end of the student's quiet hours
+    /// around it (the dispatcher holds it until then). `nil` when it is not sent at all.
+    var arrival: (at: Date, afterQuietHours: Bool)? {
+        guard case .queued(let slot) = outcome else { return nil }
+        guard let student, let end = QuietHours.end(containing: slot, settings: student.settings, zoneID: student.timeZoneID)
+        else { return (slot, false) }
+        return (end, true)
+    }
+}
+
 /// Words for partner and student outcomes (issue 7), in the texter's zone.
 struct PartnerReplies {
     let formatter: ReplyFormatter
@@ -114,12 +125,10 @@ struct PartnerReplies {
         for recipient in recipients {
             let name = recipient.link?.studentName ?? ""
             switch recipient.outcome {
-            case .queued(let at):
+            case .queued:
                 reached += 1
-                if let student = recipient.student,
-                    let end = QuietHours.end(containing: at, settings: student.settings, zoneID: student.timeZoneID)
-                {
-                    held.append("\(name) at \(formatter.moment(end))")
+                if let arrival = recipient.arrival, arrival.afterQuietHours {
+                    held.append("\(name) at \(formatter.moment(arrival.at))")
                 }
             case .optedOut: skipped.append("\(name) (opted out of texts)")
             case .notLinked: skipped.append("\(name) (hasn't said yes)")

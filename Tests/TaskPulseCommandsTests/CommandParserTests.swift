@@ -29,6 +29,28 @@ struct CommandParserTests {
         }
     }
 
+    @Test("partner and student commands: choices, block, tell, alerts, display name")
+    func partnerCommands() {
+        #expect(parse("yes 2") == .consentChoice(true, 2))
+        #expect(parse("no #1") == .consentChoice(false, 1))
+        #expect(parse("block") == .block(nil))
+        #expect(parse("BLOCK 2") == .block(2))
+        #expect(parse("tell all quiz moved to Friday") == .tell(name: nil, text: "quiz moved to Friday"))
+        #expect(parse("tell Sam see you at 5") == .tell(name: "Sam", text: "see you at 5"))
+        #expect(parse("tell all") == .refused(.tell, .emptyTitle))
+        #expect(parse("alerts") == .alerts(nil, nil))
+        #expect(parse("alerts off") == .alerts(nil, false))
+        #expect(parse("alerts done off") == .alerts(.done, false))
+        #expect(parse("alerts overdue on") == .alerts(.overdue, true))
+        #expect(parse("alerts weekly off") == .alerts(.weekly, false))
+        #expect(parse("name Ms Lee") == .displayName("Ms Lee"))
+        #expect(parse("name") == .displayName(nil))
+        guard case .unknown = parse("alerts sometimes") else {
+            Issue.record("alerts with an unknown switch is not understood")
+            return
+        }
+    }
+
     @Test("email commands and per-kind channel choices")
     func channels() {
         #expect(parse("email") == .emailStatus)

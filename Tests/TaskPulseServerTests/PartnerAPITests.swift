@@ -106,4 +106,35 @@ struct PartnerAPITests {
             }
         }
     }
+
+    @Test("linking the phone merges the account into the texting person: its students move, a link to that phone ends")
+    func mergeKeepsStudents() async throws {
+        let own = "+12125550188"
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("list", from: own)
+                let token = try await api.register(client, "parent@example.com").access
+                _ = try await api.call(client, .patch, "/me/settings", token: token, body: #"{"display_name": "Dad"}"#)
+                for (phone, name) in [(Self.student, "Sam"), (own, "Me")] {
+                    let invited = try await api.call(
+                        client, .post, "/links", token: token, body: #"{"phone": "\#(phone)", "name": "\#(name)"}"#)
+                    #expect(invited.status == .created)
+                }
+                _ = try await api.call(client, .post, "/me/phone", token: token, body: #"{"phone": "\#(own)"}"#)
+                while try await harness.parts.dispatcher.drainOnce() > 0 {}
+                let codeText = try #require(twilio.received.last { $0.to == own && $0.body.contains("code") }?.body)
+                let code = String(codeText.split(separator: " ")[2].prefix(6))
+                let verified = try api.json(
+                    try await api.call(client, .post, "/me/phone/verify", token: token, body: #"{"code": "\#(code)"}"#))
+                #expect(verified["merged"] as? Bool == true)
+                let fresh = try #require((verified["tokens"] as? [String: Any])?["access_token"] as? String)
+                let links = try api.json(try await api.call(client, .get, "/links", token: fresh))
+                let byName = Dictionary(
+                    uniqueKeysWithValues: (links["items"] as? [[String: Any]] ?? []).compactMap { item in
+                        (item["student_name"] as? String).map { ($0, item["status"] as? String) }
+                    })
+                #expect(byName == ["Sam": "pending", "Me": "unlinked"])
+            }
+        }
+    }
 }

@@ -287,4 +287,34 @@ struct PartnerTests {
             #expect(texts(twilio, to: Self.teacher).contains { $0.contains("Sam's task \"essay\" is overdue") })
         }
     }
+
+    @Test("with two requests waiting, YES asks which; YES 2 accepts the second and leaves the first waiting")
+    func choosingAmongRequests() async throws {
+        try await Harness.with { harness, _ in
+            _ = try await say(harness, "name Ms Lee", from: Self.teacher)
+            _ = try await say(harness, "link \(Self.sam) Sam", from: Self.teacher)
+            _ = try await say(harness, "link \(Self.sam) Sam", from: Self.priya)
+            let which = try await say(harness, "yes", from: Self.sam)
+            #expect(which.hasSuffix("Which one? 1) Ms Lee (\(Self.teacher)) 2) \(Self.priya). Reply YES 1 or YES 2."))
+            #expect(try await say(harness, "yes 2", from: Self.sam).contains("You're linked with \(Self.priya)"))
+            #expect(try await say(harness, "students", from: Self.priya).hasPrefix("Sam: "))
+            #expect(try await say(harness, "students", from: Self.teacher).hasPrefix("Sam: waiting for yes"))
+            #expect(try await say(harness, "yes 5", from: Self.sam).contains("Which one? 1) Ms Lee"))
+        }
+    }
+
+    @Test("a failed consent request's status callback never marks the partner opted out or invalid")
+    func consentRequestCallbackSparesThePartner() async throws {
+        try await Harness.with { harness, _ in
+            _ = try await say(harness, "link \(Self.sam) Sam", from: Self.teacher)
+            try await run(harness)
+            let teacher = try #require(try await harness.store.user(phone: Phone(Self.teacher)!))
+            let request = try #require(try await harness.store.deliveries(userID: teacher.id).first { $0.kind == .linkRequest })
+            let sid = try #require(request.providerMessageID)
+            #expect(try await harness.store.recordProviderStatus(providerMessageID: sid, status: .failed, errorCode: "21610", now: harness.clock.now()))
+            let after = try #require(try await harness.store.user(phone: Phone(Self.teacher)!))
+            #expect(after.optedOutAt == nil && after.numberInvalidAt == nil)
+            #expect(try await harness.store.deliveries(userID: teacher.id).first { $0.kind == .linkRequest }?.status == .failed)
+        }
+    }
 }
