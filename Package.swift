@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "TaskPulseDomain"),
@@ -38,6 +39,10 @@ let package = Package(
             dependencies: [
                 "TaskPulseDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -120,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskPulseStorageTests",
-            dependencies: ["TaskPulseStorage", "TaskPulseTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TaskPulseStorage", "TaskPulseTestSupport"]
         ),
         .testTarget(
             name: "TaskPulseServerTests",

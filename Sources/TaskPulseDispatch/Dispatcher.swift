@@ -196,7 +196,7 @@ public struct Dispatcher: Service {
         if claimed.delivery.kind == .phoneCode { return Decision(result: await sendPhoneCode(claimed)) }
         if claimed.delivery.kind.isPartnerMessage { return Decision(result: await sendPartnerMessage(claimed)) }
         let channels: Set<DeliveryChannel> =
-            claimed.delivery.payload == SQLiteTaskStore.smsFallback
+            claimed.delivery.payload == SQLTaskStore.smsFallback
             ? [.sms] : ChannelPlan.channels(for: claimed.delivery.kind, user: claimed.user, mailAvailable: mail != nil)
         let message: Rendered
         switch await render(claimed, email: channels.contains(.email)) {

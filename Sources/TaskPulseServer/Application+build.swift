@@ -43,7 +43,7 @@ public struct Dependencies: Sendable {
 
     /// The production edges for `configuration`: SQLite at its path, Twilio or the dev outbox, system time.
     public static func live(_ configuration: TaskPulseConfiguration, logger: Logger) async throws -> Dependencies {
-        let store = try SQLiteTaskStore(path: configuration.databasePath, calculator: OccurrenceCalculator(), logger: logger)
+        let store = try SQLTaskStore.open(configuration.database, calculator: OccurrenceCalculator(), logger: logger)
         let sms: any SMSTransport
         if let twilio = configuration.twilio {
             let sender: TwilioSender =

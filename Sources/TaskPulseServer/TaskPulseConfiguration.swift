@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import TaskPulseMessaging
 import TaskPulseDomain
+import TaskPulseStorage
 
 /// A configuration value that stops start-up (DESIGN §7): it names the variable.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
@@ -26,8 +27,8 @@ public struct TwilioSettings: Sendable, Equatable {
 
 /// Everything TaskPulse reads from its environment, parsed once at start (STYLE.md §7).
 public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
-    /// Path of the SQLite database file.
-    public var databasePath: String
+    /// The SQLite file or PostgreSQL database (`TASKPULSE_DATABASE_URL`).
+    public var database: DatabaseLocation
     public var host: String
     public var port: Int
     /// The public base URL Twilio calls (signature checks use it); `nil` in dev mode without one.
@@ -84,23 +85,12 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
             return raw
         }
 
-        let database = value("TASKPULSE_DATABASE_URL") ?? "data/taskpulse.sqlite"
-        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            throw ConfigurationError(
-                variable: "TASKPULSE_DATABASE_URL",
-                problem: "PostgreSQL is not supported by this build yet; give a SQLite file path or sqlite:///path")
-        }
-        if database.hasPrefix("sqlite://") {
-            let path = String(database.dropFirst("sqlite://".count))
-            guard !path.isEmpty else {
-                throw ConfigurationError(variable: "TASKPULSE_DATABASE_URL", problem: "sqlite:// needs a path")
-            }
-            databasePath = path
-        } else if database.contains("://") {
-            throw ConfigurationError(
-                variable: "TASKPULSE_DATABASE_URL", problem: "expected a file path or sqlite:///path, got \(database)")
-        } else {
-            databasePath = database
+        do {
+            database = try DatabaseLocation(url: value("TASKPULSE_DATABASE_URL") ?? "data/taskpulse.sqlite")
+        } catch let StoreError.invalidConfiguration(problem) {
+            throw ConfigurationError(variable: "TASKPULSE_DATABASE_URL", problem: problem)
+        } catch {
+            throw ConfigurationError(variable: "TASKPULSE_DATABASE_URL", problem: "\(error)")
         }
 
         host = value("TASKPULSE_HOST") ?? "127.0.0.1"
@@ -255,7 +245,7 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
 
     /// The configuration with secrets redacted, for logs.
     public var description: String {
-        "database=\(databasePath) listen=\(host):\(port) public_url=\(publicURL ?? "-") mode=\(isDevMode ? "dev" : "twilio") "
+        "database=\(database) listen=\(host):\(port) public_url=\(publicURL ?? "-") mode=\(isDevMode ? "dev" : "twilio") "
             + "twilio_api=\(twilioAPIBase) default_tz=\(defaultTimeZone) mail=\(mailDescription)"
     }
 }

@@ -2,8 +2,6 @@ import GRDB
 
 /// The SQLite schema. A shipped migration never changes: add a new one (GRDB Migrations guide).
 enum SQLiteSchema {
-    /// The digest kinds (one pending run per person and kind), for SQL `IN` lists.
-    static let digestKinds = "('agenda', 'motivation', 'nudge', 'weekly', 'partner_weekly')"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

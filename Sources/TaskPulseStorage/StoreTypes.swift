@@ -286,4 +286,6 @@ public struct ConversationEntry: Sendable, Equatable, Codable {
 public enum StoreError: Error, Sendable, Equatable {
     /// The database cannot take writes now (locked, read-only, disk full): the caller should answer 503.
     case unavailable(String)
+    /// The database location cannot be used as given (a malformed URL): start-up stops with this message.
+    case invalidConfiguration(String)
 }

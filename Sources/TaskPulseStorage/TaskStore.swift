@@ -51,7 +51,7 @@ public enum EmailConfirmation: Sendable, Equatable {
 
 /// The storage edge (DESIGN §1, §4, §5). Every mutating method is one transaction.
 ///
-/// Implementations: ``SQLiteTaskStore`` (embedded default). Errors other than ``StoreError`` are
+/// Implementation: ``SQLTaskStore`` on SQLite (the embedded default) or PostgreSQL. Errors other than ``StoreError`` are
 /// implementation failures, logged and answered with a 5xx by the server.
 public protocol TaskStore: Sendable {
     /// Brings the schema up to date.
@@ -107,8 +107,9 @@ public protocol TaskStore: Sendable {
     /// The earliest due time among deliveries waiting to be sent, if any.
     func nextPendingDeliveryDue() async throws -> Date?
 
-    /// Returns deliveries left `sending` by a process that stopped to `pending`. Only safe when this
-    /// process is the only dispatcher on the database (the embedded SQLite default).
+    /// Returns deliveries left `sending` by a process that stopped to `pending`. Does nothing on a shared
+    /// database (PostgreSQL, where other nodes may be sending them): there a claim is taken over when its
+    /// lease runs out.
     func releaseAllClaims(now: Date) async throws -> Int
 
     /// A person's tasks (open ones by number, for lists and tests).

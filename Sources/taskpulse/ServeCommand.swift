@@ -77,8 +77,14 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try loadConfiguration()
         let logger = makeLogger(configuration)
-        let store = try SQLiteTaskStore(path: configuration.databasePath, calculator: OccurrenceCalculator(), logger: logger)
-        try await store.migrate()
-        logger.notice("database is up to date", metadata: ["tp.database": "\(configuration.databasePath)"])
+        let store = try SQLTaskStore.open(configuration.database, calculator: OccurrenceCalculator(), logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+        await store.shutdown()
+        logger.notice("database is up to date", metadata: ["tp.database": "\(configuration.database)"])
     }
 }

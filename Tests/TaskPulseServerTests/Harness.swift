@@ -23,7 +23,7 @@ struct Harness {
     let dependencies: Dependencies
     let parts: TaskPulseParts
     let clock: FakeWallClock
-    let store: SQLiteTaskStore
+    let store: SQLTaskStore
     let application: Application<RouterResponder<TaskPulseRequestContext>>
 
     init(
@@ -31,7 +31,7 @@ struct Harness {
         mail: (any MailTransport)? = nil
     ) async throws {
         configuration = try TaskPulseConfiguration(environment: [
-            "TASKPULSE_DATABASE_URL": database.path, "TASKPULSE_PUBLIC_URL": Harness.publicURL,
+            "TASKPULSE_DATABASE_URL": database.url, "TASKPULSE_PUBLIC_URL": Harness.publicURL,
             "TWILIO_ACCOUNT_SID": "ACtest0000000000000000000000000000", "TWILIO_AUTH_TOKEN": Harness.authToken,
             "TWILIO_FROM_NUMBER": "+15550000000", "TWILIO_API_BASE": twilio.baseURL,
         ])

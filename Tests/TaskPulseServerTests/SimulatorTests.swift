@@ -15,7 +15,7 @@ struct SimulatorTests {
     @Test("without SMTP_URL, emails land in the dev mailbox the simulator shows, with a working confirmation link")
     func devMailbox() async throws {
         try await TemporaryDatabase.with { database in
-            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.path])
+            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.url])
             let devMail = DevMailOutbox()
             let clock = FakeWallClock(now: Harness.start)
             let dependencies = Dependencies(
@@ -52,7 +52,7 @@ struct SimulatorTests {
     @Test("a phone-linking code shows in the simulator, also for a number that never texted, and links it")
     func linkingCode() async throws {
         try await TemporaryDatabase.with { database in
-            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.path])
+            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.url])
             let dependencies = Dependencies(
                 store: try await database.openStore(), sms: DevOutboxSMSTransport(), clock: FakeWallClock(now: Harness.start),
                 logger: Logger(label: "test"), templates: try await Prompts.templates())
@@ -85,7 +85,7 @@ struct SimulatorTests {
     @Test("texts from the simulator are answered; scheduled messages show up in the conversation")
     func simulatorConversation() async throws {
         try await TemporaryDatabase.with { database in
-            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.path])
+            let configuration = try TaskPulseConfiguration(environment: ["TASKPULSE_DATABASE_URL": database.url])
             #expect(configuration.isDevMode)
             let clock = FakeWallClock(now: Harness.start)
             let store = try await database.openStore()

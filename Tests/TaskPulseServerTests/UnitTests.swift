@@ -2,6 +2,7 @@ import Foundation
 import TaskPulseDispatch
 import TaskPulseMessaging
 import TaskPulseServer
+import TaskPulseStorage
 import Testing
 
 @Suite("Twilio signatures, TwiML, retry policy, configuration")
@@ -106,7 +107,7 @@ struct UnitTests {
     func defaults() throws {
         let configuration = try TaskPulseConfiguration(environment: [:])
         #expect(configuration.isDevMode)
-        #expect(configuration.databasePath == "data/taskpulse.sqlite")
+        #expect(configuration.database == .sqlite(path: "data/taskpulse.sqlite"))
         #expect(configuration.port == 8080)
         #expect(!configuration.description.contains(configuration.webhookAuthToken))
     }

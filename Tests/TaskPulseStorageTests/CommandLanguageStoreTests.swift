@@ -8,7 +8,7 @@ import TaskPulseTestSupport
 import TaskPulseTiming
 
 /// The store side of the command language: repeating series, snooze/move/rename, questions, undo, settings.
-@Suite("Command language in the SQLite store")
+@Suite("Command language in the store")
 struct CommandLanguageStoreTests {
     static let zone = "America/New_York"
     /// Monday 2026-11-23 10:15 in New York.
@@ -21,7 +21,7 @@ struct CommandLanguageStoreTests {
     func at(_ text: String) -> Date { ZonedTime.instant(LocalDateTime(iso: text)!, in: TimeZone(identifier: CommandLanguageStoreTests.zone)!) }
 
     struct Fixture {
-        let store: SQLiteTaskStore
+        let store: SQLTaskStore
         let user: User
         var now: Date
 

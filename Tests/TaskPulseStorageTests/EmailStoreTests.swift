@@ -1,12 +1,11 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 import TaskPulseTestSupport
 import Testing
 
 @testable import TaskPulseStorage
 
-@Suite("SQLite store: email and digest schedules")
+@Suite("store: email and digest schedules")
 struct EmailStoreTests {
     let now = Date(timeIntervalSince1970: 1_795_000_000)
     let phone = Phone("+15555550100")!
@@ -30,8 +29,8 @@ struct EmailStoreTests {
             let store = try await database.openStore()
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             _ = try await store.scheduleMissingDigests(now: now)
-            try await store.pool.write { db in
-                #expect(throws: DatabaseError.self) {
+            await #expect(throws: (any Error).self) {
+                try await store.write { db in
                     try db.execute(
                         sql: """
                             INSERT INTO deliveries (user_id, kind, due_at, status, created_at, updated_at)
@@ -39,9 +38,11 @@ struct EmailStoreTests {
                             """,
                         arguments: [user.id.rawValue])
                 }
+            }
+            try await store.write { db in
                 // The scheduler's own insert does nothing instead of failing the text that caused it.
-                let scheduler = SQLiteDigestScheduler(db: db, now: now, calculator: store.calculator)
-                try scheduler.schedule(.agenda, for: try #require(try SQLiteRows.fetchUser(db, id: user.id)), after: now)
+                let scheduler = DigestScheduler(db: db, now: now, calculator: store.calculator)
+                try scheduler.schedule(.agenda, for: try #require(try StoreRows.fetchUser(db, id: user.id)), after: now)
             }
             let agendas = try await store.deliveries(userID: user.id).filter { $0.kind == .agenda && $0.status == .pending }
             #expect(agendas.count == 1)
@@ -50,11 +51,12 @@ struct EmailStoreTests {
 
     @Test("a digest run left sending by a crash is not put back when its next run is already waiting")
     func releaseKeepsOnePending() async throws {
-        try await TemporaryDatabase.with { database in
+        // Releasing claims at start is the embedded engine's (PostgreSQL nodes wait for the lease instead).
+        try await TemporaryDatabase.with(engine: .sqlite) { database in
             let store = try await database.openStore()
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             _ = try await store.scheduleMissingDigests(now: now)
-            try await store.pool.write { db in
+            try await store.write { db in
                 try db.execute(
                     sql: "UPDATE deliveries SET status = 'sending', lease_until = 1 WHERE user_id = ? AND kind = 'agenda'",
                     arguments: [user.id.rawValue])
@@ -78,7 +80,7 @@ struct EmailStoreTests {
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             _ = try await store.scheduleMissingDigests(now: now)
             let agenda = try #require(try await store.deliveries(userID: user.id).first { $0.kind == .agenda })
-            try await store.pool.write { db in
+            try await store.write { db in
                 try db.execute(sql: "UPDATE deliveries SET status = 'sending' WHERE id = ?", arguments: [agenda.id.rawValue])
                 try db.execute(
                     sql: """
@@ -105,7 +107,7 @@ struct EmailStoreTests {
             _ = try await store.handleInbound(
                 InboundMessage(messageSid: "SM1", body: "email a@example.com", receivedAt: now), userID: user.id,
                 change: .requestEmail(address: "a@example.com", token: token), now: now) { _, _ in "" }
-            let stored = try await store.pool.read { db in
+            let stored = try await store.read { db in
                 try String.fetchAll(db, sql: "SELECT token_hash FROM email_verifications")
             }
             #expect(stored == [EmailTokens.hash(token)])

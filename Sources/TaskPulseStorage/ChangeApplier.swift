@@ -1,14 +1,13 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-/// Applies one ``TaskChange`` inside an open SQLite write transaction.
+/// Applies one ``TaskChange`` inside an open write transaction.
 ///
 /// The pieces live in extensions by concern: targets and tasks here, repeating series in
 /// `+Series`, undo in `+Undo`, questions, reminder context and list pages in `+Conversation`,
 /// settings in `+Settings`.
-struct SQLiteChangeApplier {
-    let db: Database
+struct ChangeApplier {
+    let db: SQLDatabase
     let userID: UserID
     let now: Date
     let calculator: any OccurrenceCalculating
@@ -20,7 +19,7 @@ struct SQLiteChangeApplier {
     /// How long a question ("Which one?") waits for its answer.
     static let questionLifetime: TimeInterval = 1800
 
-    init(db: Database, userID: UserID, now: Date, calculator: any OccurrenceCalculating) {
+    init(db: SQLDatabase, userID: UserID, now: Date, calculator: any OccurrenceCalculating) {
         self.db = db
         self.userID = userID
         self.now = now
@@ -64,7 +63,7 @@ struct SQLiteChangeApplier {
             if let seriesID = task.seriesID {
                 try db.execute(sql: "UPDATE series SET title = ? WHERE id = ?", arguments: [title, seriesID])
             }
-            return .renamed(try SQLiteRows.fetchTask(db, id: task.id))
+            return .renamed(try StoreRows.fetchTask(db, id: task.id))
         case .skip(let target):
             return try withTargets(target, action: "skip") { applier, tasks, _ in
                 guard let task = tasks.first else { return .noReminderContext }
@@ -86,17 +85,17 @@ struct SQLiteChangeApplier {
             return try applySettings(settingsChange)
         case .recentDeliveries:
             return .recentDeliveries(
-                try Row.fetchAll(
+                try SQLRow.fetchAll(
                     db,
                     sql: """
-                        SELECT \(SQLiteRows.deliveryColumns) FROM deliveries
+                        SELECT \(StoreRows.deliveryColumns) FROM deliveries
                         WHERE user_id = ? AND status IN ('sent', 'delivered', 'failed', 'dead', 'suppressed')
                         ORDER BY updated_at DESC LIMIT 5
                         """,
                     arguments: [userID.rawValue]
-                ).map(SQLiteRows.delivery))
+                ).map(StoreRows.delivery))
         case .optOut(let wording):
-            let already = try SQLiteRows.fetchUser(db, id: userID)?.isOptedOut ?? false
+            let already = try StoreRows.fetchUser(db, id: userID)?.isOptedOut ?? false
             if !already {
                 try db.execute(
                     sql: "UPDATE users SET opted_out_at = ? WHERE id = ?", arguments: [now.storageValue, userID.rawValue])
@@ -104,7 +103,7 @@ struct SQLiteChangeApplier {
             try recordConsent(kind: "opt_out", source: "sms", wording: wording)
             return .optedOut(wasAlreadyOptedOut: already)
         case .optIn(let wording):
-            let wasOptedOut = try SQLiteRows.fetchUser(db, id: userID)?.isOptedOut ?? false
+            let wasOptedOut = try StoreRows.fetchUser(db, id: userID)?.isOptedOut ?? false
             try db.execute(sql: "UPDATE users SET opted_out_at = NULL WHERE id = ?", arguments: [userID.rawValue])
             try recordConsent(kind: "opt_in", source: "sms", wording: wording)
             return .optedIn(wasOptedOut: wasOptedOut)
@@ -117,7 +116,7 @@ struct SQLiteChangeApplier {
         case .setChannels(let kinds, let choice):
             return try setChannels(kinds, choice)
         case .partner(let partnerChange):
-            var book = SQLitePartnerBook(db: db, userID: userID, now: now, calculator: calculator)
+            var book = PartnerBook(db: db, userID: userID, now: now, calculator: calculator)
             let outcome = try book.apply(partnerChange)
             if book.scheduledDelivery { scheduledDelivery = true }
             return .partner(outcome)
@@ -132,7 +131,7 @@ struct SQLiteChangeApplier {
     /// A fragment matching several tasks remembers the question so a bare number answers it.
     mutating func withTargets(
         _ target: TaskTarget, action: String,
-        _ body: (inout SQLiteChangeApplier, [TaskItem], [Int]) throws -> ChangeOutcome
+        _ body: (inout ChangeApplier, [TaskItem], [Int]) throws -> ChangeOutcome
     ) throws -> ChangeOutcome {
         switch target {
         case .numbers(let numbers):
@@ -157,10 +156,10 @@ struct SQLiteChangeApplier {
     // MARK: - Tasks
 
     func openTasks() throws -> [TaskItem] {
-        try Row.fetchAll(
-            db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
+        try SQLRow.fetchAll(
+            db, sql: "SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
             arguments: [userID.rawValue]
-        ).map(SQLiteRows.task)
+        ).map(StoreRows.task)
     }
 
     func openTasks(numbers: [Int]) throws -> (found: [TaskItem], missing: [Int]) {
@@ -168,17 +167,17 @@ struct SQLiteChangeApplier {
         var missing: [Int] = []
         var seen = Set<Int>()
         for number in numbers where seen.insert(number).inserted {
-            let row = try Row.fetchOne(
+            let row = try SQLRow.fetchOne(
                 db,
-                sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND number = ? AND status = 'open'",
+                sql: "SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? AND number = ? AND status = 'open'",
                 arguments: [userID.rawValue, number])
-            if let row { found.append(SQLiteRows.task(row)) } else { missing.append(number) }
+            if let row { found.append(StoreRows.task(row)) } else { missing.append(number) }
         }
         return (found, missing)
     }
 
     func reload(_ tasks: [TaskItem]) throws -> [TaskItem] {
-        try tasks.compactMap { try SQLiteRows.fetchTask(db, id: $0.id) }
+        try tasks.compactMap { try StoreRows.fetchTask(db, id: $0.id) }
     }
 
     /// The lowest number not used by one of the person's open tasks.
@@ -206,7 +205,7 @@ struct SQLiteChangeApplier {
 
     mutating func insertTask(_ draft: TaskDraft, seriesID: Int64? = nil, number preferred: Int? = nil) throws -> TaskItem {
         let number = try number(preferring: preferred)
-        try db.execute(
+        let id = TaskID(try db.insert(
             sql: """
                 INSERT INTO tasks (user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at,
                     updated_at, series_id, assigned_by)
@@ -216,10 +215,9 @@ struct SQLiteChangeApplier {
                 userID.rawValue, number, draft.title, draft.priority?.rawValue, draft.dueAt?.storageValue,
                 draft.remindAt?.storageValue, draft.timeZoneID, now.storageValue, now.storageValue, seriesID,
                 draft.assignedBy?.rawValue,
-            ])
-        let id = TaskID(db.lastInsertedRowID)
+            ]))
         if let remindAt = draft.remindAt { try scheduleReminder(taskID: id, at: remindAt) }
-        guard let task = try SQLiteRows.fetchTask(db, id: id) else {
+        guard let task = try StoreRows.fetchTask(db, id: id) else {
             throw StoreError.unavailable("task \(id) vanished after insert")
         }
         try watchOverdue(task)

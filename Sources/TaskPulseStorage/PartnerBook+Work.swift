@@ -1,21 +1,20 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// Assignments, progress, messages to students and the partner's switches. A partner sees only the tasks
 /// they assigned to a student they are actively linked with, never the student's own tasks.
-extension SQLitePartnerBook {
+extension PartnerBook {
     mutating func assign(_ reference: StudentReference, _ draft: TaskDraft) throws -> PartnerOutcome {
         guard let link = try liveLink(reference) else { return .noSuchStudent(Self.describe(reference)) }
         guard link.status == .active, let studentID = link.studentID,
-            let student = try SQLiteRows.fetchUser(db, id: studentID)
+            let student = try StoreRows.fetchUser(db, id: studentID)
         else { return .notYetAccepted(link) }
         var assigned = draft
         assigned.assignedBy = userID
-        var applier = SQLiteChangeApplier(db: db, userID: studentID, now: now, calculator: calculator)
+        var applier = ChangeApplier(db: db, userID: studentID, now: now, calculator: calculator)
         let task = try assigned.recurrence == nil ? applier.insertTask(assigned) : applier.insertSeries(assigned)
         try writeDelivery(to: studentID, kind: .assignment, taskID: task.id, payload: PartnerPayload(link: link.id), at: now)
-        let digests = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+        let digests = DigestScheduler(db: db, now: now, calculator: calculator)
         try digests.ensureScheduled(student)
         try digests.refreshNudge(for: student)
         return .assigned(link, task, studentZoneID: student.timeZoneID)
@@ -45,48 +44,49 @@ extension SQLitePartnerBook {
     }
 
     /// Counts over the tasks `partner` assigned to `student`.
-    static func progress(_ db: Database, student: UserID, partner: UserID, now: Date) throws -> StudentProgress {
+    static func progress(_ db: SQLDatabase, student: UserID, partner: UserID, now: Date) throws -> StudentProgress {
         let weekAgo = now.addingTimeInterval(-7 * 86_400).storageValue
-        guard let row = try Row.fetchOne(
+        guard let row = try SQLRow.fetchOne(
             db,
             sql: """
                 SELECT
-                    SUM(status = 'open') AS open,
-                    SUM(status = 'open' AND due_at IS NOT NULL AND due_at < ?) AS overdue,
-                    SUM(status = 'done' AND completed_at > ?) AS done_week,
-                    SUM(status = 'done' AND completed_at > ? AND (due_at IS NULL OR completed_at <= due_at)) AS on_time,
-                    SUM(status = 'done') AS done_total
+                    SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open,
+                    SUM(CASE WHEN status = 'open' AND due_at IS NOT NULL AND due_at < ? THEN 1 ELSE 0 END) AS overdue,
+                    SUM(CASE WHEN status = 'done' AND completed_at > ? THEN 1 ELSE 0 END) AS done_week,
+                    SUM(CASE WHEN status = 'done' AND completed_at > ? AND (due_at IS NULL OR completed_at <= due_at)
+                        THEN 1 ELSE 0 END) AS on_time,
+                    SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) AS done_total
                 FROM tasks WHERE user_id = ? AND assigned_by = ?
                 """,
             arguments: [now.storageValue, weekAgo, weekAgo, student.rawValue, partner.rawValue])
         else { return StudentProgress() }
-        let next = try Row.fetchOne(
+        let next = try SQLRow.fetchOne(
             db,
             sql: """
-                SELECT \(SQLiteRows.taskColumns) FROM tasks
+                SELECT \(StoreRows.taskColumns) FROM tasks
                 WHERE user_id = ? AND assigned_by = ? AND status = 'open' AND due_at IS NOT NULL AND due_at >= ?
                 ORDER BY due_at LIMIT 1
                 """,
             arguments: [student.rawValue, partner.rawValue, now.storageValue]
-        ).map(SQLiteRows.task)
+        ).map(StoreRows.task)
         return StudentProgress(
             open: row["open"] ?? 0, overdue: row["overdue"] ?? 0, doneThisWeek: row["done_week"] ?? 0,
             doneOnTimeThisWeek: row["on_time"] ?? 0, doneTotal: row["done_total"] ?? 0, nextDue: next)
     }
 
     /// The tasks this partner assigned to the student: open ones by due time, then those done in the last week.
-    static func assignedTasks(_ db: Database, student: UserID, partner: UserID, now: Date, limit: Int = 200) throws
+    static func assignedTasks(_ db: SQLDatabase, student: UserID, partner: UserID, now: Date, limit: Int = 200) throws
         -> [TaskItem]
     {
-        try Row.fetchAll(
+        try SQLRow.fetchAll(
             db,
             sql: """
-                SELECT \(SQLiteRows.taskColumns) FROM tasks
+                SELECT \(StoreRows.taskColumns) FROM tasks
                 WHERE user_id = ? AND assigned_by = ? AND (status = 'open' OR (status = 'done' AND completed_at > ?))
                 ORDER BY status = 'done', COALESCE(due_at, 1e12), id LIMIT ?
                 """,
             arguments: [student.rawValue, partner.rawValue, now.addingTimeInterval(-7 * 86_400).storageValue, limit]
-        ).map(SQLiteRows.task)
+        ).map(StoreRows.task)
     }
 
     mutating func progress(_ reference: StudentReference?) throws -> PartnerOutcome {
@@ -128,7 +128,7 @@ extension SQLitePartnerBook {
             }
             guard seen.insert(link.id).inserted else { continue }
             guard link.status == .active, let studentID = link.studentID,
-                let student = try SQLiteRows.fetchUser(db, id: studentID)
+                let student = try StoreRows.fetchUser(db, id: studentID)
             else {
                 results.append(MessageRecipient(link: link, student: nil, outcome: .notLinked))
                 continue
@@ -162,7 +162,7 @@ extension SQLitePartnerBook {
             arguments: [done, overdue, weekly, userID.rawValue])
         let partner = try actor()
         if weekly != nil {
-            try SQLiteDigestScheduler(db: db, now: now, calculator: calculator).reschedule([.partnerWeekly], for: partner)
+            try DigestScheduler(db: db, now: now, calculator: calculator).reschedule([.partnerWeekly], for: partner)
         }
         return .alerts(partner.partnerAlerts)
     }
@@ -175,7 +175,7 @@ extension SQLitePartnerBook {
     }
 }
 
-extension SQLiteChangeApplier {
+extension ChangeApplier {
     /// The partner's alert that an assigned task is overdue, due when it becomes so (written with the task,
     /// moved with it, canceled when it is done or deleted).
     mutating func watchOverdue(_ task: TaskItem) throws {

@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// Conversation state: the last reminder (so "done" right after it acts on it), a pending question
 /// ("Which one?", "this one or all?") and the position in a paged list.
-extension SQLiteChangeApplier {
+extension ChangeApplier {
     static let listPageSize = 8
 
     private func ensureStateRow() throws {
@@ -15,21 +14,21 @@ extension SQLiteChangeApplier {
 
     /// The task of the last reminder sent within the reply window, if it is still open.
     func lastRemindedTask() throws -> TaskItem? {
-        guard let row = try Row.fetchOne(
+        guard let row = try SQLRow.fetchOne(
             db, sql: "SELECT last_reminded_task_id, last_reminded_at FROM conversation_state WHERE user_id = ?",
             arguments: [userID.rawValue]),
             let id = row["last_reminded_task_id"] as Int64?, let at = row["last_reminded_at"] as Double?,
-            now.timeIntervalSince(Date(storageValue: at)) <= SQLiteChangeApplier.reminderReplyWindow,
-            let task = try SQLiteRows.fetchTask(db, id: TaskID(id)), task.userID == userID
+            now.timeIntervalSince(Date(storageValue: at)) <= ChangeApplier.reminderReplyWindow,
+            let task = try StoreRows.fetchTask(db, id: TaskID(id)), task.userID == userID
         else { return nil }
         if task.status == .open { return task }
         // A repeating task's reminded occurrence was done or skipped: its successor is the one meant.
         guard let seriesID = task.seriesID else { return nil }
-        return try Row.fetchOne(
+        return try SQLRow.fetchOne(
             db,
-            sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE series_id = ? AND status = 'open' ORDER BY due_at LIMIT 1",
+            sql: "SELECT \(StoreRows.taskColumns) FROM tasks WHERE series_id = ? AND status = 'open' ORDER BY due_at LIMIT 1",
             arguments: [seriesID]
-        ).map(SQLiteRows.task)
+        ).map(StoreRows.task)
     }
 
     func askQuestion(kind: String, taskIDs: [TaskID]) throws {
@@ -41,7 +40,7 @@ extension SQLiteChangeApplier {
                 """,
             arguments: [
                 kind, taskIDs.map(\.description).joined(separator: ","),
-                now.addingTimeInterval(SQLiteChangeApplier.questionLifetime).storageValue, userID.rawValue,
+                now.addingTimeInterval(ChangeApplier.questionLifetime).storageValue, userID.rawValue,
             ])
     }
 
@@ -53,7 +52,7 @@ extension SQLiteChangeApplier {
 
     /// A bare number (or "this"/"all") answering the remembered question.
     mutating func answerPendingQuestion(_ option: Int) throws -> ChangeOutcome {
-        guard let row = try Row.fetchOne(
+        guard let row = try SQLRow.fetchOne(
             db, sql: "SELECT pending_kind, pending_task_ids, pending_expires_at FROM conversation_state WHERE user_id = ?",
             arguments: [userID.rawValue]),
             let kind = row["pending_kind"] as String?, let ids = row["pending_task_ids"] as String?,
@@ -62,12 +61,12 @@ extension SQLiteChangeApplier {
         let taskIDs = ids.split(separator: ",").compactMap { Int64($0) }.map(TaskID.init)
         try clearQuestion()
         if kind == "delete-scope" {
-            guard let id = taskIDs.first, let task = try SQLiteRows.fetchTask(db, id: id), task.status == .open,
+            guard let id = taskIDs.first, let task = try StoreRows.fetchTask(db, id: id), task.status == .open,
                 option == 1 || option == 2
             else { return .noPendingQuestion }
             return try apply(.delete(.numbers([task.number]), scope: option == 1 ? .occurrence : .series))
         }
-        guard option >= 1, option <= taskIDs.count, let task = try SQLiteRows.fetchTask(db, id: taskIDs[option - 1]),
+        guard option >= 1, option <= taskIDs.count, let task = try StoreRows.fetchTask(db, id: taskIDs[option - 1]),
             task.status == .open, task.userID == userID
         else { return .noPendingQuestion }
         switch kind {
@@ -82,7 +81,7 @@ extension SQLiteChangeApplier {
 
     mutating func list(_ query: ListQuery, offset: Int) throws -> ChangeOutcome {
         let all = try tasks(matching: query)
-        let page = Array(all.dropFirst(offset).prefix(SQLiteChangeApplier.listPageSize))
+        let page = Array(all.dropFirst(offset).prefix(ChangeApplier.listPageSize))
         try ensureStateRow()
         let json = String(decoding: try JSONEncoder().encode(query), as: UTF8.self)
         try db.execute(
@@ -92,7 +91,7 @@ extension SQLiteChangeApplier {
     }
 
     mutating func listMore() throws -> ChangeOutcome {
-        guard let row = try Row.fetchOne(
+        guard let row = try SQLRow.fetchOne(
             db, sql: "SELECT list_query, list_offset FROM conversation_state WHERE user_id = ?", arguments: [userID.rawValue]),
             let json = row["list_query"] as String?,
             let query = try? JSONDecoder().decode(ListQuery.self, from: Data(json.utf8))
@@ -102,17 +101,17 @@ extension SQLiteChangeApplier {
 
     private func tasks(matching query: ListQuery) throws -> [TaskItem] {
         if query.doneOnly {
-            return try Row.fetchAll(
+            return try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'done'
+                    SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'done'
                     ORDER BY completed_at DESC LIMIT 50
                     """,
                 arguments: [userID.rawValue]
-            ).map(SQLiteRows.task)
+            ).map(StoreRows.task)
         }
-        var sql = "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open'"
-        var arguments: [(any DatabaseValueConvertible)?] = [userID.rawValue]
+        var sql = "SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open'"
+        var arguments: [(any SQLValueConvertible)?] = [userID.rawValue]
         if let from = query.dueFrom {
             sql += " AND due_at >= ?"
             arguments.append(from.storageValue)
@@ -123,6 +122,6 @@ extension SQLiteChangeApplier {
         }
         // Dated tasks by time, then undated ones by number.
         sql += " ORDER BY due_at IS NULL, due_at, number"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(SQLiteRows.task)
+        return try SQLRow.fetchAll(db, sql: sql, arguments: SQLArguments(arguments)).map(StoreRows.task)
     }
 }

@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// The email channel from a person's texts (issue 5): confirm an address by a link, route kinds of
 /// messages to SMS, email or both, forget the address.
-extension SQLiteChangeApplier {
+extension ChangeApplier {
     /// Confirmation links one person may ask for in a day, and one address may receive in a day.
     static let verificationsPerPersonPerDay = 3
     static let verificationsPerAddressPerDay = 5
@@ -12,7 +11,7 @@ extension SQLiteChangeApplier {
     static let verificationLifetime: TimeInterval = 86_400
 
     mutating func requestEmail(_ address: String, token: String) throws -> ChangeOutcome {
-        guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return .recorded }
+        guard let user = try StoreRows.fetchUser(db, id: userID) else { return .recorded }
         if user.email.isUsable, user.email.address?.lowercased() == address.lowercased() {
             return .emailAlreadyConfirmed(address: address)
         }
@@ -52,7 +51,7 @@ extension SQLiteChangeApplier {
     }
 
     mutating func removeEmail() throws -> ChangeOutcome {
-        guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return .recorded }
+        guard let user = try StoreRows.fetchUser(db, id: userID) else { return .recorded }
         if let address = user.email.address {
             try db.execute(
                 sql: "INSERT INTO email_events (user_id, address, kind, source, at) VALUES (?, ?, 'removed', 'sms', ?)",
@@ -67,12 +66,12 @@ extension SQLiteChangeApplier {
         try db.execute(
             sql: "UPDATE email_verifications SET expires_at = ? WHERE user_id = ? AND used_at IS NULL AND expires_at > ?",
             arguments: [now.storageValue, userID.rawValue, now.storageValue])
-        try SQLiteTaskStore.cancelPendingEmail(db, userID: userID, reason: "email removed", now: now)
+        try SQLTaskStore.cancelPendingEmail(db, userID: userID, reason: "email removed", now: now)
         return .emailRemoved(address: user.email.address)
     }
 
     func emailStatus() throws -> ChangeOutcome {
-        guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return .recorded }
+        guard let user = try StoreRows.fetchUser(db, id: userID) else { return .recorded }
         let pending = try String.fetchOne(
             db,
             sql: """

@@ -1,9 +1,11 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-/// Row mapping for the SQLite store.
-enum SQLiteRows {
+/// Row mapping shared by both engines.
+enum StoreRows {
+    /// The digest kinds (one pending run per person and kind), for SQL `IN` lists.
+    static let digestKinds = "('agenda', 'motivation', 'nudge', 'weekly', 'partner_weekly')"
+
     static let taskColumns = """
         id, user_id, number, title, status, priority, due_at, remind_at, time_zone, created_at, updated_at, \
         completed_at, series_id, (SELECT rrule FROM series WHERE series.id = tasks.series_id) AS rrule, assigned_by
@@ -20,7 +22,7 @@ enum SQLiteRows {
         scheduled_for, channel, parent_id, payload
         """
 
-    static func task(_ row: Row) -> TaskItem {
+    static func task(_ row: SQLRow) -> TaskItem {
         TaskItem(
             id: TaskID(row["id"]), userID: UserID(row["user_id"]), number: row["number"], title: row["title"],
             status: TaskStatus(rawValue: row["status"]) ?? .open,
@@ -34,7 +36,7 @@ enum SQLiteRows {
             assignedBy: (row["assigned_by"] as Int64?).map(UserID.init))
     }
 
-    static func user(_ row: Row) -> User? {
+    static func user(_ row: SQLRow) -> User? {
         let phone = (row["phone"] as String?).flatMap(Phone.init)
         return User(
             id: UserID(row["id"]), phone: phone, timeZoneID: row["time_zone"],
@@ -62,7 +64,7 @@ enum SQLiteRows {
 
     private static func choice(_ text: String?) -> ChannelChoice { text.flatMap(ChannelChoice.init(rawValue:)) ?? .sms }
 
-    static func delivery(_ row: Row) -> Delivery {
+    static func delivery(_ row: SQLRow) -> Delivery {
         Delivery(
             id: DeliveryID(row["id"]), userID: UserID(row["user_id"]),
             taskID: (row["task_id"] as Int64?).map(TaskID.init), kind: DeliveryKind(rawValue: row["kind"]) ?? .reminder,
@@ -75,12 +77,12 @@ enum SQLiteRows {
             parentID: (row["parent_id"] as Int64?).map(DeliveryID.init), payload: row["payload"])
     }
 
-    static func fetchTask(_ db: Database, id: TaskID) throws -> TaskItem? {
-        try Row.fetchOne(db, sql: "SELECT \(taskColumns) FROM tasks WHERE id = ?", arguments: [id.rawValue]).map(task)
+    static func fetchTask(_ db: SQLDatabase, id: TaskID) throws -> TaskItem? {
+        try SQLRow.fetchOne(db, sql: "SELECT \(taskColumns) FROM tasks WHERE id = ?", arguments: [id.rawValue]).map(task)
     }
 
-    static func fetchUser(_ db: Database, id: UserID) throws -> User? {
-        try Row.fetchOne(db, sql: "SELECT \(userColumns) FROM users WHERE id = ?", arguments: [id.rawValue])
+    static func fetchUser(_ db: SQLDatabase, id: UserID) throws -> User? {
+        try SQLRow.fetchOne(db, sql: "SELECT \(userColumns) FROM users WHERE id = ?", arguments: [id.rawValue])
             .flatMap(user)
     }
 }

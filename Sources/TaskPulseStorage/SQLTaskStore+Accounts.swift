@@ -1,18 +1,17 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// Web accounts, sessions and refresh tokens (issue 6). Refresh tokens are stored as SHA-256 hashes.
-extension SQLiteTaskStore {
+extension SQLTaskStore {
     public func register(email: String, passwordHash: String, timeZoneID: String, now: Date) async throws -> User {
         try await write { db in
             let taken = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE lower(login_email) = lower(?))", arguments: [email])
             if taken == true { throw AccountError.emailTaken }
-            try db.execute(
+            let id = try db.insert(
                 sql: "INSERT INTO users (time_zone, created_at, login_email, password_hash) VALUES (?, ?, ?, ?)",
                 arguments: [timeZoneID, now.storageValue, email, passwordHash])
-            guard let user = try SQLiteRows.fetchUser(db, id: UserID(db.lastInsertedRowID)) else {
+            guard let user = try StoreRows.fetchUser(db, id: UserID(id)) else {
                 throw StoreError.unavailable("account row vanished after insert")
             }
             return user
@@ -22,17 +21,17 @@ extension SQLiteTaskStore {
     public func account(email: String) async throws -> Account? {
         try await read { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db, sql: "SELECT id, password_hash FROM users WHERE lower(login_email) = lower(?)", arguments: [email]),
                 let hash = row["password_hash"] as String?,
-                let user = try SQLiteRows.fetchUser(db, id: UserID(row["id"]))
+                let user = try StoreRows.fetchUser(db, id: UserID(row["id"]))
             else { return nil }
             return Account(user: user, passwordHash: hash)
         }
     }
 
     public func user(id: UserID) async throws -> User? {
-        try await read { db in try SQLiteRows.fetchUser(db, id: id) }
+        try await read { db in try StoreRows.fetchUser(db, id: id) }
     }
 
     public func startSession(
@@ -53,7 +52,7 @@ extension SQLiteTaskStore {
     ) async throws -> RefreshOutcome {
         try await write { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db,
                     sql: """
                         SELECT r.session_id, r.expires_at, r.used_at, s.user_id, s.revoked_at
@@ -65,7 +64,7 @@ extension SQLiteTaskStore {
             if row["revoked_at"] as Double? != nil { return .invalid }
             if row["used_at"] as Double? != nil {
                 // A spent token came back: it was stolen or replayed. End the whole family (RFC 9700 §4.14.2).
-                try SQLiteTaskStore.revoke(db, sessionID: sessionID, reason: "refresh token reused", now: now)
+                try SQLTaskStore.revoke(db, sessionID: sessionID, reason: "refresh token reused", now: now)
                 return .reused
             }
             guard (row["expires_at"] as Double) > now.storageValue else { return .invalid }
@@ -79,7 +78,7 @@ extension SQLiteTaskStore {
     }
 
     public func revokeSession(id: String, now: Date) async throws {
-        try await write { db in try SQLiteTaskStore.revoke(db, sessionID: id, reason: "logout", now: now) }
+        try await write { db in try SQLTaskStore.revoke(db, sessionID: id, reason: "logout", now: now) }
     }
 
     public func isSessionActive(id: String, userID: UserID) async throws -> Bool {
@@ -90,7 +89,7 @@ extension SQLiteTaskStore {
         }
     }
 
-    static func revoke(_ db: Database, sessionID: String, reason: String, now: Date) throws {
+    static func revoke(_ db: SQLDatabase, sessionID: String, reason: String, now: Date) throws {
         try db.execute(
             sql: "UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, ?), revoked_reason = COALESCE(revoked_reason, ?) WHERE id = ?",
             arguments: [now.storageValue, reason, sessionID])
@@ -99,7 +98,7 @@ extension SQLiteTaskStore {
     public func taskPage(userID: UserID, query: TaskQuery) async throws -> TaskPage {
         try await read { db in
             var conditions = ["user_id = ?"]
-            var arguments: StatementArguments = [userID.rawValue]
+            var arguments: SQLArguments = [userID.rawValue]
             if !query.statuses.isEmpty {
                 conditions.append("status IN (\(query.statuses.map { _ in "?" }.joined(separator: ", ")))")
                 for status in query.statuses { _ = arguments.append(contentsOf: [status.rawValue]) }
@@ -117,7 +116,7 @@ extension SQLiteTaskStore {
                 _ = arguments.append(contentsOf: [before.storageValue])
             }
             if let text = query.text, !text.isEmpty {
-                conditions.append("instr(lower(title), lower(?)) > 0")
+                conditions.append(db.dialect.containsText(column: "title"))
                 _ = arguments.append(contentsOf: [text])
             }
             let direction = query.descending ? "DESC" : "ASC"
@@ -129,42 +128,42 @@ extension SQLiteTaskStore {
             case .number: "number \(direction), id \(direction)"
             }
             _ = arguments.append(contentsOf: [query.limit + 1, query.offset])
-            let rows = try Row.fetchAll(
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE \(conditions.joined(separator: " AND "))
+                    SELECT \(StoreRows.taskColumns) FROM tasks WHERE \(conditions.joined(separator: " AND "))
                     ORDER BY \(order) LIMIT ? OFFSET ?
                     """,
                 arguments: arguments
-            ).map(SQLiteRows.task)
+            ).map(StoreRows.task)
             return TaskPage(items: Array(rows.prefix(query.limit)), hasMore: rows.count > query.limit)
         }
     }
 
     public func task(userID: UserID, id: TaskID) async throws -> TaskItem? {
         try await read { db in
-            try SQLiteRows.fetchTask(db, id: id).flatMap { $0.userID == userID ? $0 : nil }
+            try StoreRows.fetchTask(db, id: id).flatMap { $0.userID == userID ? $0 : nil }
         }
     }
 
     public func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool) {
         let calculator = self.calculator
         return try await write { db in
-            try SQLiteTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
+            try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
         }
     }
 
     public func deliveryLog(userID: UserID, beforeID: DeliveryID?, limit: Int) async throws -> [Delivery] {
         try await read { db in
-            try Row.fetchAll(
+            try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT \(SQLiteRows.deliveryColumns) FROM deliveries
+                    SELECT \(StoreRows.deliveryColumns) FROM deliveries
                     WHERE user_id = ? AND id < ? AND NOT (status = 'canceled' AND error_message = ?)
                     ORDER BY id DESC LIMIT ?
                     """,
-                arguments: [userID.rawValue, beforeID?.rawValue ?? Int64.max, SQLiteTaskStore.sentByEmail, limit]
-            ).map(SQLiteRows.delivery)
+                arguments: [userID.rawValue, beforeID?.rawValue ?? Int64.max, SQLTaskStore.sentByEmail, limit]
+            ).map(StoreRows.delivery)
         }
     }
 
@@ -179,18 +178,18 @@ extension SQLiteTaskStore {
         try await read { db in
             guard let id = try Int64.fetchOne(
                 db, sql: "SELECT id FROM users WHERE calendar_token_hash = ?", arguments: [EmailTokens.hash(token)]),
-                let user = try SQLiteRows.fetchUser(db, id: UserID(id))
+                let user = try StoreRows.fetchUser(db, id: UserID(id))
             else { return nil }
             // 60 days back, everything ahead: a calendar shows what is coming and what was just done.
-            let tasks = try Row.fetchAll(
+            let tasks = try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT \(SQLiteRows.taskColumns) FROM tasks
+                    SELECT \(StoreRows.taskColumns) FROM tasks
                     WHERE user_id = ? AND status IN ('open', 'done') AND due_at IS NOT NULL AND due_at >= ?
                     ORDER BY due_at LIMIT 2000
                     """,
                 arguments: [id, now.addingTimeInterval(-60 * 86_400).storageValue]
-            ).map(SQLiteRows.task)
+            ).map(StoreRows.task)
             return (user, tasks)
         }
     }
@@ -200,7 +199,7 @@ extension SQLiteTaskStore {
             try db.execute(
                 sql: "UPDATE tasks SET priority = ?, updated_at = ? WHERE id = ? AND user_id = ?",
                 arguments: [priority?.rawValue, now.storageValue, taskID.rawValue, userID.rawValue])
-            return try SQLiteRows.fetchTask(db, id: taskID).flatMap { $0.userID == userID ? $0 : nil }
+            return try StoreRows.fetchTask(db, id: taskID).flatMap { $0.userID == userID ? $0 : nil }
         }
     }
 }

@@ -5,8 +5,9 @@ import TaskPulseStorage
 import TaskPulseTestSupport
 import Testing
 
-@Suite("SQLite store on a real file (WAL)")
-struct SQLiteTaskStoreTests {
+/// Runs on SQLite, and on PostgreSQL when `TASKPULSE_TEST_POSTGRES_URL` is set (`scripts/test` runs both).
+@Suite("store on a real database (SQLite file, or PostgreSQL in the conformance run)")
+struct StoreConformanceTests {
     let now = Date(timeIntervalSince1970: 1_795_000_000)
     let phone = Phone("+15555550100")!
 
@@ -20,7 +21,7 @@ struct SQLiteTaskStoreTests {
     }
 
     @discardableResult
-    func apply(_ store: SQLiteTaskStore, _ user: User, _ change: TaskChange, sid: String = UUID().uuidString)
+    func apply(_ store: SQLTaskStore, _ user: User, _ change: TaskChange, sid: String = UUID().uuidString)
         async throws
         -> ChangeOutcome
     {

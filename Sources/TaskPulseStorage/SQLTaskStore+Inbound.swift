@@ -1,17 +1,16 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-extension SQLiteTaskStore {
+extension SQLTaskStore {
     public func ensureUser(phone: Phone, timeZoneID: String, now: Date) async throws -> User {
         if let existing = try await user(phone: phone) { return existing }
         return try await write { db in
             try db.execute(
                 sql: "INSERT INTO users (phone, time_zone, created_at) VALUES (?, ?, ?) ON CONFLICT(phone) DO NOTHING",
                 arguments: [phone.e164, timeZoneID, now.storageValue])
-            let row = try Row.fetchOne(
-                db, sql: "SELECT \(SQLiteRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164])
-            guard let row, let user = SQLiteRows.user(row) else {
+            let row = try SQLRow.fetchOne(
+                db, sql: "SELECT \(StoreRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164])
+            guard let row, let user = StoreRows.user(row) else {
                 throw StoreError.unavailable("user row for \(phone.masked) vanished")
             }
             return user
@@ -20,10 +19,10 @@ extension SQLiteTaskStore {
 
     public func user(phone: Phone) async throws -> User? {
         try await read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT \(SQLiteRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164]
+            try SQLRow.fetchOne(
+                db, sql: "SELECT \(StoreRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164]
             )
-            .flatMap(SQLiteRows.user)
+            .flatMap(StoreRows.user)
         }
     }
 
@@ -52,7 +51,7 @@ extension SQLiteTaskStore {
             let isFirst = try !(Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM inbound_messages WHERE user_id = ?)", arguments: [userID.rawValue])
                 ?? false)
-            let (outcome, scheduledDelivery) = try SQLiteTaskStore.apply(
+            let (outcome, scheduledDelivery) = try SQLTaskStore.apply(
                 change, userID: userID, now: now, calculator: calculator, in: db)
             let reply = renderReply(outcome, isFirst)
             try db.execute(
@@ -67,12 +66,12 @@ extension SQLiteTaskStore {
     /// Applies a change and keeps the person's digest schedule right, in the caller's transaction.
     /// - Returns: the outcome and whether the outbox was written.
     static func apply(
-        _ change: TaskChange, userID: UserID, now: Date, calculator: any OccurrenceCalculating, in db: Database
+        _ change: TaskChange, userID: UserID, now: Date, calculator: any OccurrenceCalculating, in db: SQLDatabase
     ) throws -> (ChangeOutcome, Bool) {
-        var changes = SQLiteChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
+        var changes = ChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
         let outcome = try changes.apply(change)
-        if let user = try SQLiteRows.fetchUser(db, id: userID) {
-            let digests = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+        if let user = try StoreRows.fetchUser(db, id: userID) {
+            let digests = DigestScheduler(db: db, now: now, calculator: calculator)
             try digests.ensureScheduled(user)
             if change.touchesTasks { try digests.refreshNudge(for: user) }
         }
@@ -82,33 +81,33 @@ extension SQLiteTaskStore {
     public func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem] {
         try await read { db in
             if let status {
-                return try Row.fetchAll(
+                return try SQLRow.fetchAll(
                     db,
                     sql:
-                        "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? AND status = ? ORDER BY number, id",
+                        "SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? AND status = ? ORDER BY number, id",
                     arguments: [userID.rawValue, status.rawValue]
-                ).map(SQLiteRows.task)
+                ).map(StoreRows.task)
             }
-            return try Row.fetchAll(
-                db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE user_id = ? ORDER BY id",
+            return try SQLRow.fetchAll(
+                db, sql: "SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? ORDER BY id",
                 arguments: [userID.rawValue]
-            ).map(SQLiteRows.task)
+            ).map(StoreRows.task)
         }
     }
 
     public func deliveries(userID: UserID) async throws -> [Delivery] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE user_id = ? ORDER BY id",
+            try SQLRow.fetchAll(
+                db, sql: "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE user_id = ? ORDER BY id",
                 arguments: [userID.rawValue]
-            ).map(SQLiteRows.delivery)
+            ).map(StoreRows.delivery)
         }
     }
 
     public func conversation(userID: UserID, limit: Int) async throws -> [ConversationEntry] {
         try await read { db in
             var entries: [ConversationEntry] = []
-            let inbound = try Row.fetchAll(
+            let inbound = try SQLRow.fetchAll(
                 db,
                 sql:
                     "SELECT id, body, reply, received_at FROM inbound_messages WHERE user_id = ? ORDER BY id DESC LIMIT ?",
@@ -125,7 +124,7 @@ extension SQLiteTaskStore {
                 }
             }
             // A consent request is the partner's row but went to the invited number: not this conversation.
-            let outbound = try Row.fetchAll(
+            let outbound = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT id, body, status, sent_at, updated_at FROM deliveries

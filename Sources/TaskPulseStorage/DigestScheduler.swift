@@ -1,12 +1,11 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// Each person's digests are outbox rows whose due time is the next run of their schedule (DESIGN §4):
 /// one indexed query finds what is due for everyone, and each run writes the next in the same
 /// transaction. Times are the person's local times, held back past quiet hours (DESIGN §3).
-struct SQLiteDigestScheduler {
-    let db: Database
+struct DigestScheduler {
+    let db: SQLDatabase
     let now: Date
     let calculator: any OccurrenceCalculating
 
@@ -65,12 +64,12 @@ struct SQLiteDigestScheduler {
         case .weekly:
             guard settings.weeklyEnabled else { return }
             rule = Recurrence(frequency: .weekly, byWeekday: [Recurrence.WeekdayRule(weekday: 7)])
-            minutes = SQLiteDigestScheduler.weeklyMinutes
+            minutes = DigestScheduler.weeklyMinutes
         case .partnerWeekly:
             // Only for a partner with a student who said yes (issue 7).
             guard user.partnerAlerts.weekly, try hasActiveStudents(user) else { return }
             rule = Recurrence(frequency: .weekly, byWeekday: [Recurrence.WeekdayRule(weekday: 7)])
-            minutes = SQLiteDigestScheduler.partnerWeeklyMinutes
+            minutes = DigestScheduler.partnerWeeklyMinutes
         case .nudge:
             return try scheduleNudge(for: user)
         case .reminder, .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage:
@@ -88,7 +87,7 @@ struct SQLiteDigestScheduler {
                 WHERE user_id = ? AND kind = ? AND status IN ('sent', 'delivered', 'failed', 'canceled')
                     AND channel = 'sms' AND (status != 'canceled' OR error_message = ?)
                 """,
-            arguments: [user.id.rawValue, kind.rawValue, SQLiteTaskStore.sentByEmail])
+            arguments: [user.id.rawValue, kind.rawValue, SQLTaskStore.sentByEmail])
         {
             let lastDay = calculator.localDayNumber(of: Date(storageValue: last), in: user.timeZoneID)
             let period = kind == .weekly || kind == .partnerWeekly ? 7 : 1
@@ -121,9 +120,9 @@ struct SQLiteDigestScheduler {
                 SELECT MIN(due_at) FROM tasks
                 WHERE user_id = ? AND status = 'open' AND due_at IS NOT NULL AND nudged_at IS NULL AND due_at >= ?
                 """,
-            arguments: [user.id.rawValue, now.addingTimeInterval(-SQLiteDigestScheduler.newlyOverdueWindow).storageValue])
+            arguments: [user.id.rawValue, now.addingTimeInterval(-DigestScheduler.newlyOverdueWindow).storageValue])
         else { return nil }
-        return max(Date(storageValue: earliest).addingTimeInterval(SQLiteDigestScheduler.nudgeGrace), now)
+        return max(Date(storageValue: earliest).addingTimeInterval(DigestScheduler.nudgeGrace), now)
     }
 
     /// Keeps the pending nudge at the earliest task that could become overdue; leaves the row alone

@@ -1,18 +1,17 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-/// Reads about partners and students (issue 7); changes go through ``SQLitePartnerBook``.
-extension SQLiteTaskStore {
+/// Reads about partners and students (issue 7); changes go through ``PartnerBook``.
+extension SQLTaskStore {
     public func partnerLink(id: Int64) async throws -> PartnerLink? {
-        try await read { db in try SQLitePartnerBook.fetchLink(db, id: id) }
+        try await read { db in try PartnerBook.fetchLink(db, id: id) }
     }
 
     public func links(userID: UserID, now: Date) async throws -> [PartnerLink] {
         let calculator = self.calculator
         return try await write { db in
-            let book = SQLitePartnerBook(db: db, userID: userID, now: now, calculator: calculator)
-            let phone = try SQLiteRows.fetchUser(db, id: userID)?.phone?.e164
+            let book = PartnerBook(db: db, userID: userID, now: now, calculator: calculator)
+            let phone = try StoreRows.fetchUser(db, id: userID)?.phone?.e164
             try book.expireInvitations(condition: "partner_id = ?", userID.rawValue)
             if let phone { try book.expireInvitations(condition: "student_phone = ?", phone) }
             let recent = now.addingTimeInterval(-30 * 86_400).storageValue
@@ -30,7 +29,7 @@ extension SQLiteTaskStore {
         let calculator = self.calculator
         // A write: invitations past their week are marked expired on the way.
         return try await write { db in
-            try SQLitePartnerBook(db: db, userID: partnerID, now: now, calculator: calculator).studentStatuses()
+            try PartnerBook(db: db, userID: partnerID, now: now, calculator: calculator).studentStatuses()
         }
     }
 
@@ -39,9 +38,9 @@ extension SQLiteTaskStore {
     {
         let calculator = self.calculator
         return try await write { db -> (PartnerLink, User?)? in
-            let book = SQLitePartnerBook(db: db, userID: partnerID, now: now, calculator: calculator)
+            let book = PartnerBook(db: db, userID: partnerID, now: now, calculator: calculator)
             guard let link = try book.liveLink(reference) else { return nil }
-            return (link, try link.studentID.flatMap { try SQLiteRows.fetchUser(db, id: $0) })
+            return (link, try link.studentID.flatMap { try StoreRows.fetchUser(db, id: $0) })
         }
     }
 }

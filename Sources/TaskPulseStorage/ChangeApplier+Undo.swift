@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// What `undo` puts back: the tasks as they were before the change, and the tasks the change created.
@@ -21,7 +20,7 @@ struct UndoPayload: Codable {
 }
 
 /// One level of undo per person (DESIGN §2): add, done, delete, edit, snooze, skip.
-extension SQLiteChangeApplier {
+extension ChangeApplier {
     func recordUndo(action: String, snapshots tasks: [TaskItem], created: [TaskID]) throws {
         var snapshots: [UndoPayload.Snapshot] = []
         for task in tasks {
@@ -55,7 +54,7 @@ extension SQLiteChangeApplier {
     }
 
     mutating func undo() throws -> ChangeOutcome {
-        guard let row = try Row.fetchOne(
+        guard let row = try SQLRow.fetchOne(
             db, sql: "SELECT action, payload FROM undo_entries WHERE user_id = ?", arguments: [userID.rawValue]),
             let json = row["payload"] as String?,
             let payload = try? JSONDecoder().decode(UndoPayload.self, from: Data(json.utf8))
@@ -64,7 +63,7 @@ extension SQLiteChangeApplier {
         let action: String = row["action"]
         var removed: [TaskItem] = []
         for id in payload.created {
-            guard let task = try SQLiteRows.fetchTask(db, id: TaskID(id)), task.userID == userID, task.status == .open
+            guard let task = try StoreRows.fetchTask(db, id: TaskID(id)), task.userID == userID, task.status == .open
             else { continue }
             try db.execute(
                 sql: "UPDATE tasks SET status = 'deleted', updated_at = ? WHERE id = ?",
@@ -72,13 +71,13 @@ extension SQLiteChangeApplier {
             try cancelPendingDeliveries(taskID: task.id, reason: "undone")
             if action == "add", let seriesID = task.seriesID { try stopSeries(seriesID) }
             if action != "add", let seriesID = task.seriesID {
-                try db.execute(sql: "UPDATE series SET occurrences = MAX(0, occurrences - 1) WHERE id = ?", arguments: [seriesID])
+                try db.execute(sql: "UPDATE series SET occurrences = CASE WHEN occurrences > 0 THEN occurrences - 1 ELSE 0 END WHERE id = ?", arguments: [seriesID])
             }
             removed.append(task)
         }
         var restored: [TaskItem] = []
         for snapshot in payload.snapshots {
-            guard let current = try SQLiteRows.fetchTask(db, id: TaskID(snapshot.id)), current.userID == userID else {
+            guard let current = try StoreRows.fetchTask(db, id: TaskID(snapshot.id)), current.userID == userID else {
                 continue
             }
             let number = current.status == .open ? current.number : try number(preferring: snapshot.number)
@@ -100,7 +99,7 @@ extension SQLiteChangeApplier {
             {
                 try scheduleReminder(taskID: current.id, at: remind)
             }
-            if let task = try SQLiteRows.fetchTask(db, id: current.id) {
+            if let task = try StoreRows.fetchTask(db, id: current.id) {
                 if task.status == .open { try watchOverdue(task) }
                 restored.append(task)
             }

@@ -1,16 +1,15 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-/// Partners and students (issue 7) inside an open SQLite write transaction: invitations and consent,
+/// Partners and students (issue 7) inside an open write transaction: invitations and consent,
 /// assignment, progress, messages to students. The acting person is `userID`.
 ///
 /// Consent rules (DESIGN §3, sms-rules.md §2): a link is keyed by the student's number; before that
 /// number answers YES nothing from the partner reaches it but the one consent request; NO, a student's
 /// unlink and expiry are final for the invitation, and NO or a student's unlink keep the partner from
 /// inviting the number again for 30 days; BLOCK keeps them out for good.
-struct SQLitePartnerBook {
-    let db: Database
+struct PartnerBook {
+    let db: SQLDatabase
     let userID: UserID
     let now: Date
     let calculator: any OccurrenceCalculating
@@ -25,7 +24,7 @@ struct SQLitePartnerBook {
         partner_links l JOIN users p ON p.id = l.partner_id LEFT JOIN users s ON s.phone = l.student_phone
         """
 
-    static func link(_ row: Row) -> PartnerLink? {
+    static func link(_ row: SQLRow) -> PartnerLink? {
         guard let phone = Phone(row["student_phone"] as String) else { return nil }
         return PartnerLink(
             id: row["id"], partnerID: UserID(row["partner_id"]),
@@ -39,27 +38,27 @@ struct SQLitePartnerBook {
             endedAt: (row["ended_at"] as Double?).map(Date.init(storageValue:)), endedBy: row["ended_by"])
     }
 
-    func links(where condition: String, _ arguments: StatementArguments) throws -> [PartnerLink] {
-        try Row.fetchAll(
+    func links(where condition: String, _ arguments: SQLArguments) throws -> [PartnerLink] {
+        try SQLRow.fetchAll(
             db, sql: "SELECT \(Self.linkColumns) FROM \(Self.linkJoins) WHERE \(condition)", arguments: arguments
         ).compactMap(Self.link)
     }
 
-    static func fetchLink(_ db: Database, id: Int64) throws -> PartnerLink? {
-        try Row.fetchOne(
+    static func fetchLink(_ db: SQLDatabase, id: Int64) throws -> PartnerLink? {
+        try SQLRow.fetchOne(
             db, sql: "SELECT \(linkColumns) FROM \(linkJoins) WHERE l.id = ?", arguments: [id]
         ).flatMap(link)
     }
 
     func actor() throws -> User {
-        guard let user = try SQLiteRows.fetchUser(db, id: userID) else {
+        guard let user = try StoreRows.fetchUser(db, id: userID) else {
             throw StoreError.unavailable("user \(userID) vanished")
         }
         return user
     }
 
     /// Marks invitations past their week as expired (they are treated so before this runs, too).
-    func expireInvitations(condition: String, _ argument: any DatabaseValueConvertible) throws {
+    func expireInvitations(condition: String, _ argument: any SQLValueConvertible) throws {
         try db.execute(
             sql: "UPDATE partner_links SET status = 'expired' WHERE \(condition) AND status = 'pending' AND expires_at <= ?",
             arguments: [argument, now.storageValue])
@@ -131,7 +130,7 @@ struct SQLitePartnerBook {
             db, sql: "SELECT COUNT(*) FROM partner_links WHERE partner_id = ? AND invited_at > ?",
             arguments: [userID.rawValue, now.addingTimeInterval(-86_400).storageValue]) ?? 0
         if lately >= PartnerLimits.invitationsPerDay { return .inviteLimit(perDay: PartnerLimits.invitationsPerDay) }
-        try db.execute(
+        let id = try db.insert(
             sql: """
                 INSERT INTO partner_links (partner_id, student_phone, student_name, status, invited_at, expires_at)
                 VALUES (?, ?, ?, 'pending', ?, ?)
@@ -140,7 +139,6 @@ struct SQLitePartnerBook {
                 userID.rawValue, phone.e164, name, now.storageValue,
                 now.addingTimeInterval(PartnerLimits.invitationLifetime).storageValue,
             ])
-        let id = db.lastInsertedRowID
         // The one consent request; it belongs to the partner's outbox and goes to the invited number.
         try writeDelivery(to: userID, kind: .linkRequest, taskID: nil, payload: PartnerPayload(link: id), at: now)
         guard let link = try Self.fetchLink(db, id: id) else { throw StoreError.unavailable("link \(id) vanished") }
@@ -172,8 +170,8 @@ struct SQLitePartnerBook {
         try recordConsent(phone, kind: accept ? "partner_yes" : "partner_no", link: link)
         guard accept else { return .declined(try Self.fetchLink(db, id: link.id) ?? link) }
         try writeDelivery(to: link.partnerID, kind: .partnerAlert, taskID: nil, payload: PartnerPayload(link: link.id, event: "accepted"), at: now)
-        if let partner = try SQLiteRows.fetchUser(db, id: link.partnerID) {
-            try SQLiteDigestScheduler(db: db, now: now, calculator: calculator).ensureScheduled(partner)
+        if let partner = try StoreRows.fetchUser(db, id: link.partnerID) {
+            try DigestScheduler(db: db, now: now, calculator: calculator).ensureScheduled(partner)
         }
         return .accepted(try Self.fetchLink(db, id: link.id) ?? link)
     }

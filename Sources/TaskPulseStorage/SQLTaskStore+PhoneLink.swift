@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// What asking for a phone-link code did.
@@ -26,14 +25,14 @@ public enum PhoneLinkOutcome: Sendable, Equatable {
 
 /// Linking a phone to a web account by a code sent by SMS (issue 6): afterwards the web account and the
 /// texting person are one user with one task list.
-extension SQLiteTaskStore {
+extension SQLTaskStore {
     static let codeLifetime: TimeInterval = 600
     static let codesPerHour = 3
     static let codeAttempts = 5
 
     public func requestPhoneCode(userID: UserID, phone: Phone, code: String, now: Date) async throws -> PhoneCodeRequest {
         try await write { db in
-            guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return .alreadyLinked }
+            guard let user = try StoreRows.fetchUser(db, id: userID) else { return .alreadyLinked }
             if user.phone != nil { return .alreadyLinked }
             let hourAgo = now.addingTimeInterval(-3600).storageValue
             let byAccount = try Int.fetchOne(
@@ -67,7 +66,7 @@ extension SQLiteTaskStore {
     public func verifyPhoneCode(userID: UserID, code: String, now: Date) async throws -> PhoneLinkOutcome {
         try await write { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db,
                     sql: """
                         SELECT id, phone, code_hash, attempts FROM phone_link_codes
@@ -83,21 +82,21 @@ extension SQLiteTaskStore {
             }
             try db.execute(sql: "UPDATE phone_link_codes SET used_at = ? WHERE id = ?", arguments: [now.storageValue, id])
             let phone: String = row["phone"]
-            guard let existing = try Row.fetchOne(db, sql: "SELECT id, login_email FROM users WHERE phone = ?", arguments: [phone])
+            guard let existing = try SQLRow.fetchOne(db, sql: "SELECT id, login_email FROM users WHERE phone = ?", arguments: [phone])
             else {
                 try db.execute(sql: "UPDATE users SET phone = ? WHERE id = ?", arguments: [phone, userID.rawValue])
                 return .linked(userID: userID, merged: false)
             }
             guard (existing["login_email"] as String?) == nil else { return .linkedToAnotherAccount }
             let existingID: Int64 = existing["id"]
-            try SQLiteTaskStore.merge(account: userID.rawValue, into: existingID, db: db)
+            try SQLTaskStore.merge(account: userID.rawValue, into: existingID, db: db)
             return .linked(userID: UserID(existingID), merged: true)
         }
     }
 
     /// Moves a web account's tasks, schedule and sign-in into the person who texts from the phone, then
     /// removes the account row. Open tasks keep their order and take numbers after the person's own.
-    static func merge(account: Int64, into person: Int64, db: Database) throws {
+    static func merge(account: Int64, into person: Int64, db: SQLDatabase) throws {
         let taken = try Int.fetchOne(
             db, sql: "SELECT COALESCE(MAX(number), 0) FROM tasks WHERE user_id = ? AND status = 'open'", arguments: [person])
             ?? 0
@@ -116,12 +115,12 @@ extension SQLiteTaskStore {
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'canceled', error_message = 'merged into the phone''s account'
-                WHERE user_id = ? AND status IN ('pending', 'sending') AND kind IN \(SQLiteSchema.digestKinds)
+                WHERE user_id = ? AND status IN ('pending', 'sending') AND kind IN \(StoreRows.digestKinds)
                 """,
             arguments: [account])
         try db.execute(sql: "UPDATE deliveries SET user_id = ? WHERE user_id = ?", arguments: [person, account])
         try mergePartnerLinks(account: account, into: person, db: db)
-        let login = try Row.fetchOne(
+        let login = try SQLRow.fetchOne(
             db, sql: "SELECT login_email, password_hash, display_name FROM users WHERE id = ?", arguments: [account])
         try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [account])
         try db.execute(
@@ -134,7 +133,7 @@ extension SQLiteTaskStore {
 
     /// The account's students become the person's. A live link the person already has to the same number
     /// stands; a link to the person's own number ends (nobody is their own student).
-    static func mergePartnerLinks(account: Int64, into person: Int64, db: Database) throws {
+    static func mergePartnerLinks(account: Int64, into person: Int64, db: SQLDatabase) throws {
         try db.execute(
             sql: """
                 UPDATE partner_links SET status = 'unlinked', ended_by = 'merge'

@@ -1,13 +1,12 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-extension SQLiteChangeApplier {
+extension ChangeApplier {
     mutating func applySettings(_ change: SettingsChange) throws -> ChangeOutcome {
         var moved = 0
         switch change {
         case .timeZone(let zone):
-            guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return .recorded }
+            guard let user = try StoreRows.fetchUser(db, id: userID) else { return .recorded }
             if user.timeZoneID != zone { moved = try moveWallTimes(from: user.timeZoneID, to: zone) }
             try db.execute(sql: "UPDATE users SET time_zone = ? WHERE id = ?", arguments: [zone, userID.rawValue])
         case .quiet(let start, let end):
@@ -21,14 +20,14 @@ extension SQLiteChangeApplier {
         case .weekly(let enabled):
             try db.execute(sql: "UPDATE users SET weekly_enabled = ? WHERE id = ?", arguments: [enabled, userID.rawValue])
         }
-        guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return .recorded }
+        guard let user = try StoreRows.fetchUser(db, id: userID) else { return .recorded }
         let kinds: [DeliveryKind] = switch change {
         case .timeZone, .quiet: [.agenda, .motivation, .weekly, .nudge]
         case .morning: [.agenda]
         case .evening: [.motivation]
         case .weekly: [.weekly]
         }
-        try SQLiteDigestScheduler(db: db, now: now, calculator: calculator).reschedule(kinds, for: user)
+        try DigestScheduler(db: db, now: now, calculator: calculator).reschedule(kinds, for: user)
         return .settingsChanged(user, movedTasks: moved)
     }
 
@@ -44,14 +43,14 @@ extension SQLiteChangeApplier {
     /// A new zone keeps the wall-clock times people said (DESIGN §3): upcoming tasks and repeating series
     /// in the old zone move to the same local times in the new one, with their reminders.
     private mutating func moveWallTimes(from oldZone: String, to newZone: String) throws -> Int {
-        let upcoming = try Row.fetchAll(
+        let upcoming = try SQLRow.fetchAll(
             db,
             sql: """
-                SELECT \(SQLiteRows.taskColumns) FROM tasks
+                SELECT \(StoreRows.taskColumns) FROM tasks
                 WHERE user_id = ? AND status = 'open' AND time_zone = ? AND (due_at > ? OR remind_at > ?)
                 """,
             arguments: [userID.rawValue, oldZone, now.storageValue, now.storageValue]
-        ).map(SQLiteRows.task)
+        ).map(StoreRows.task)
         for task in upcoming {
             let due = task.dueAt.map { calculator.sameWallTime(as: $0, from: oldZone, to: newZone) }
             let remind = task.remindAt.map { calculator.sameWallTime(as: $0, from: oldZone, to: newZone) }

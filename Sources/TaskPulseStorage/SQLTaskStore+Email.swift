@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// Secrets in email links: random, URL-safe, stored as hashes where the store only needs to recognise them.
@@ -31,10 +30,10 @@ public enum EmailTokens {
     }
 }
 
-extension SQLiteTaskStore {
+extension SQLTaskStore {
     public func pendingEmailVerification(token: String, now: Date) async throws -> PendingEmailVerification? {
         try await read { db in
-            try Row.fetchOne(
+            try SQLRow.fetchOne(
                 db,
                 sql: """
                     SELECT user_id, address, expires_at FROM email_verifications
@@ -51,7 +50,7 @@ extension SQLiteTaskStore {
     public func confirmEmail(token: String, now: Date) async throws -> EmailConfirmation {
         try await write { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db, sql: "SELECT id, user_id, address, expires_at, used_at FROM email_verifications WHERE token_hash = ?",
                     arguments: [EmailTokens.hash(token)])
             else { return .invalid }
@@ -81,7 +80,7 @@ extension SQLiteTaskStore {
     public func unsubscribeEmail(token: String, now: Date) async throws -> String? {
         try await write { db in
             guard !token.isEmpty,
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db, sql: "SELECT id, email, email_unsubscribed_at FROM users WHERE email_token = ?", arguments: [token]),
                 let address = row["email"] as String?
             else { return nil }
@@ -98,7 +97,7 @@ extension SQLiteTaskStore {
                         INSERT INTO email_events (user_id, address, kind, source, at) VALUES (?, ?, 'unsubscribed', 'one-click', ?)
                         """,
                     arguments: [id, address, now.storageValue])
-                try SQLiteTaskStore.cancelPendingEmail(db, userID: userID, reason: "unsubscribed from email", now: now)
+                try SQLTaskStore.cancelPendingEmail(db, userID: userID, reason: "unsubscribed from email", now: now)
             }
             return address
         }
@@ -115,20 +114,18 @@ extension SQLiteTaskStore {
     }
 
     /// Email rows still waiting for this person stop (unsubscribe, address removed).
-    static func cancelPendingEmail(_ db: Database, userID: UserID, reason: String, now: Date) throws {
+    static func cancelPendingEmail(_ db: SQLDatabase, userID: UserID, reason: String, now: Date) throws {
         let stopped = try Int64.fetchAll(
             db, sql: "SELECT id FROM deliveries WHERE user_id = ? AND channel = 'email' AND status = 'pending'",
             arguments: [userID.rawValue])
-        defer {
-            // Reminders that were going by email only go by text instead.
-            for id in stopped { try? afterEmailCopyEnded(db, deliveryID: id, now: now) }
-        }
         try db.execute(
             sql: """
                 UPDATE deliveries SET status = 'suppressed', error_message = ?, updated_at = ?
                 WHERE user_id = ? AND channel = 'email' AND status = 'pending'
                 """,
             arguments: [reason, now.storageValue, userID.rawValue])
+        // Reminders that were going by email only go by text instead.
+        for id in stopped { try afterEmailCopyEnded(db, deliveryID: id, now: now) }
     }
 
     public func scheduleMissingDigests(now: Date) async throws -> Int {
@@ -157,9 +154,9 @@ extension SQLiteTaskStore {
                         ORDER BY u.id LIMIT 500
                         """,
                     arguments: [start])
-                let scheduler = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+                let scheduler = DigestScheduler(db: db, now: now, calculator: calculator)
                 for id in ids {
-                    if let user = try SQLiteRows.fetchUser(db, id: UserID(id)) { try scheduler.ensureScheduled(user) }
+                    if let user = try StoreRows.fetchUser(db, id: UserID(id)) { try scheduler.ensureScheduled(user) }
                 }
                 return (ids.count, ids.last)
             }

@@ -1,30 +1,29 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-extension SQLiteTaskStore {
+extension SQLTaskStore {
     public func digestContent(userID: UserID, now: Date) async throws -> DigestContent {
         let calculator = self.calculator
         return try await read { db in
-            guard let user = try SQLiteRows.fetchUser(db, id: userID) else { return DigestContent() }
+            guard let user = try StoreRows.fetchUser(db, id: userID) else { return DigestContent() }
             let today = calculator.localDayNumber(of: now, in: user.timeZoneID)
             let tomorrowStart = calculator.startOfLocalDay(today + 1, in: user.timeZoneID)
-            let open = try Row.fetchAll(
+            let open = try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT \(SQLiteRows.taskColumns), nudged_at FROM tasks
+                    SELECT \(StoreRows.taskColumns), nudged_at FROM tasks
                     WHERE user_id = ? AND status = 'open' AND due_at IS NOT NULL AND due_at < ? ORDER BY due_at
                     """,
                 arguments: [userID.rawValue, tomorrowStart.storageValue])
             var content = DigestContent()
             for row in open {
-                let task = SQLiteRows.task(row)
+                let task = StoreRows.task(row)
                 guard let due = task.dueAt else { continue }
                 if due < now {
                     content.overdue.append(task)
                     if (row["nudged_at"] as Double?) == nil,
-                        due.addingTimeInterval(SQLiteDigestScheduler.nudgeGrace) <= now,
-                        due >= now.addingTimeInterval(-SQLiteDigestScheduler.newlyOverdueWindow)
+                        due.addingTimeInterval(DigestScheduler.nudgeGrace) <= now,
+                        due >= now.addingTimeInterval(-DigestScheduler.newlyOverdueWindow)
                     {
                         content.newlyOverdue.append(task)
                     }
@@ -33,7 +32,7 @@ extension SQLiteTaskStore {
                 }
             }
             let weekAgo = now.addingTimeInterval(-7 * 86_400)
-            let completed = try Row.fetchAll(
+            let completed = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT completed_at, due_at FROM tasks WHERE user_id = ? AND status = 'done' AND completed_at >= ?",
                 arguments: [userID.rawValue, now.addingTimeInterval(-90 * 86_400).storageValue])

@@ -1,21 +1,32 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
-extension SQLiteTaskStore {
+extension SQLTaskStore {
     public func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] {
-        try await write { db in
-            // One guarded UPDATE ... RETURNING claims the rows (DESIGN §4); GRDB serialises writers.
+        try await write(isolation: .readCommitted) { db in
+            // One guarded UPDATE ... RETURNING claims the rows (DESIGN §4). SQLite serialises writers;
+            // on PostgreSQL each node skips the rows another node has locked, so no row is claimed twice.
+            let candidates: String = switch db.dialect {
+            case .sqlite:
+                """
+                SELECT id FROM (
+                    SELECT id, due_at FROM deliveries WHERE status = 'pending' AND due_at <= ?
+                    UNION ALL
+                    SELECT id, due_at FROM deliveries WHERE status = 'sending' AND lease_until < ?)
+                ORDER BY due_at LIMIT ?
+                """
+            case .postgres:
+                """
+                SELECT id FROM deliveries
+                WHERE (status = 'pending' AND due_at <= ?) OR (status = 'sending' AND lease_until < ?)
+                ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED
+                """
+            }
             let ids = try Int64.fetchAll(
                 db,
                 sql: """
                     UPDATE deliveries SET status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
-                    WHERE id IN (
-                        SELECT id FROM (
-                            SELECT id, due_at FROM deliveries WHERE status = 'pending' AND due_at <= ?
-                            UNION ALL
-                            SELECT id, due_at FROM deliveries WHERE status = 'sending' AND lease_until < ?)
-                        ORDER BY due_at LIMIT ?)
+                    WHERE id IN (\(candidates))
                     RETURNING id
                     """,
                 arguments: [leaseUntil.storageValue, now.storageValue, now.storageValue, now.storageValue, limit])
@@ -25,20 +36,20 @@ extension SQLiteTaskStore {
             var users: [Int64: User] = [:]
             for id in ids.sorted() {
                 guard
-                    let row = try Row.fetchOne(
-                        db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
+                    let row = try SQLRow.fetchOne(
+                        db, sql: "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
                 else { continue }
-                let delivery = SQLiteRows.delivery(row)
+                let delivery = StoreRows.delivery(row)
                 let user: User
                 if let cached = users[delivery.userID.rawValue] {
                     user = cached
-                } else if let fetched = try SQLiteRows.fetchUser(db, id: delivery.userID) {
+                } else if let fetched = try StoreRows.fetchUser(db, id: delivery.userID) {
                     users[delivery.userID.rawValue] = fetched
                     user = fetched
                 } else {
                     continue
                 }
-                let task = try delivery.taskID.flatMap { try SQLiteRows.fetchTask(db, id: $0) }
+                let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
                 claimed.append(ClaimedDelivery(delivery: delivery, user: user, task: task))
             }
             return claimed.sorted { $0.delivery.dueAt < $1.delivery.dueAt }
@@ -48,13 +59,13 @@ extension SQLiteTaskStore {
     public func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? {
         try await read { db in
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT \(SQLiteRows.deliveryColumns) FROM deliveries WHERE id = ?",
+                let row = try SQLRow.fetchOne(
+                    db, sql: "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE id = ?",
                     arguments: [deliveryID.rawValue])
             else { return nil }
-            let delivery = SQLiteRows.delivery(row)
-            guard let user = try SQLiteRows.fetchUser(db, id: delivery.userID) else { return nil }
-            let task = try delivery.taskID.flatMap { try SQLiteRows.fetchTask(db, id: $0) }
+            let delivery = StoreRows.delivery(row)
+            guard let user = try StoreRows.fetchUser(db, id: delivery.userID) else { return nil }
+            let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
             return ClaimedDelivery(delivery: delivery, user: user, task: task)
         }
     }
@@ -66,8 +77,8 @@ extension SQLiteTaskStore {
         try await write { db in
             let id = deliveryID.rawValue
             let at = now.storageValue
-            if let emailCopy { try SQLiteTaskStore.insertEmailCopy(db, of: id, mail: emailCopy, now: now) }
-            try SQLiteTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
+            if let emailCopy { try SQLTaskStore.insertEmailCopy(db, of: id, mail: emailCopy, now: now) }
+            try SQLTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
             switch result {
             case .sent(let providerMessageID, let body), .sentDigest(let providerMessageID, let body, _, _):
                 // A verification link is a secret: once sent, the outbox keeps neither the token nor the link.
@@ -79,14 +90,14 @@ extension SQLiteTaskStore {
                         WHERE id = ?
                         """,
                     arguments: [providerMessageID, body, at, at, id])
-                try SQLiteTaskStore.applyEarlyStatus(db, providerMessageID: providerMessageID, deliveryID: id, now: now)
+                try SQLTaskStore.applyEarlyStatus(db, providerMessageID: providerMessageID, deliveryID: id, now: now)
                 if case .sentDigest(_, _, let nudged, let line) = result {
-                    try SQLiteTaskStore.rememberDigestContent(db, deliveryID: id, nudged: nudged, line: line, now: now)
+                    try SQLTaskStore.rememberDigestContent(db, deliveryID: id, nudged: nudged, line: line, now: now)
                 }
             case .sentByEmail(let nudged, let line):
-                try finish(db, id: id, status: .canceled, code: nil, message: SQLiteTaskStore.sentByEmail, at: at)
-                try SQLiteTaskStore.rememberDigestContent(db, deliveryID: id, nudged: nudged, line: line, now: now)
-            case .retry(_, _, _) where try SQLiteTaskStore.hasNewerRun(db, deliveryID: id):
+                try finish(db, id: id, status: .canceled, code: nil, message: SQLTaskStore.sentByEmail, at: at)
+                try SQLTaskStore.rememberDigestContent(db, deliveryID: id, nudged: nudged, line: line, now: now)
+            case .retry(_, _, _) where try SQLTaskStore.hasNewerRun(db, deliveryID: id):
                 // A settings change or a text wrote the next run while this one was in flight: that one stands.
                 try finish(db, id: id, status: .canceled, code: nil, message: "replaced by a newer run", at: at)
             case .retry(let retryAt, let code, let message):
@@ -103,31 +114,31 @@ extension SQLiteTaskStore {
             case .recipientOptedOut(let code, let message):
                 try finish(db, id: id, status: .failed, code: code, message: message, at: at)
                 // Twilio says the person sent STOP (21610): record it like their own STOP (sms-rules.md §7).
-                try SQLiteTaskStore.markOptedOut(db, deliveryID: id, wording: "Twilio error \(code)", now: now)
+                try SQLTaskStore.markOptedOut(db, deliveryID: id, wording: "Twilio error \(code)", now: now)
             case .recipientInvalid(let code, let message):
                 try finish(db, id: id, status: .failed, code: code, message: message, at: at)
-                try SQLiteTaskStore.markNumberInvalid(db, deliveryID: id, now: now)
+                try SQLTaskStore.markNumberInvalid(db, deliveryID: id, now: now)
             case .suppressed(let reason):
                 try finish(db, id: id, status: .suppressed, code: nil, message: reason, at: at)
             case .canceled(let reason):
                 try finish(db, id: id, status: .canceled, code: nil, message: reason, at: at)
             }
-            try SQLiteTaskStore.afterEmailCopyEnded(db, deliveryID: id, now: now)
+            try SQLTaskStore.afterEmailCopyEnded(db, deliveryID: id, now: now)
             // After the row's own outcome (and any nudge marks), the schedule moves on.
             if !result.isRetry {
-                try SQLiteTaskStore.scheduleNextDigest(db, deliveryID: id, now: now, calculator: calculator)
+                try SQLTaskStore.scheduleNextDigest(db, deliveryID: id, now: now, calculator: calculator)
             }
         }
     }
 
     /// Whether another run of this digest row's kind is already waiting (only one may: a unique index).
-    static func hasNewerRun(_ db: Database, deliveryID: Int64) throws -> Bool {
+    static func hasNewerRun(_ db: SQLDatabase, deliveryID: Int64) throws -> Bool {
         try Bool.fetchOne(
             db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM deliveries d JOIN deliveries me ON me.id = ?
                 WHERE d.user_id = me.user_id AND d.kind = me.kind AND d.status = 'pending' AND d.channel = 'sms'
-                  AND d.id != me.id AND me.channel = 'sms' AND me.kind IN \(SQLiteSchema.digestKinds))
+                  AND d.id != me.id AND me.channel = 'sms' AND me.kind IN \(StoreRows.digestKinds))
                 """,
             arguments: [deliveryID]) ?? false
     }
@@ -135,7 +146,7 @@ extension SQLiteTaskStore {
     /// An email row ended: a confirmation link never stays in the outbox, and a reminder that went by
     /// email only and could not be sent (bounced, retries used up, unsubscribed, address removed) goes
     /// by text instead: a reminder the person set must reach them.
-    static func afterEmailCopyEnded(_ db: Database, deliveryID: Int64, now: Date) throws {
+    static func afterEmailCopyEnded(_ db: SQLDatabase, deliveryID: Int64, now: Date) throws {
         try db.execute(
             sql: """
                 UPDATE deliveries SET payload = NULL
@@ -165,7 +176,7 @@ extension SQLiteTaskStore {
 
     /// The email copy of a scheduled row, due at once; at most one per row, so a retried SMS row
     /// never makes a second copy.
-    static func insertEmailCopy(_ db: Database, of parentID: Int64, mail: PreparedEmail, now: Date) throws {
+    static func insertEmailCopy(_ db: SQLDatabase, of parentID: Int64, mail: PreparedEmail, now: Date) throws {
         let payload = String(decoding: try JSONEncoder().encode(mail), as: UTF8.self)
         try db.execute(
             sql: """
@@ -178,7 +189,7 @@ extension SQLiteTaskStore {
     }
 
     /// What a digest said, so the next one does not repeat it: nudged tasks and the motivation line.
-    static func rememberDigestContent(_ db: Database, deliveryID id: Int64, nudged: [TaskID], line: Int?, now: Date) throws {
+    static func rememberDigestContent(_ db: SQLDatabase, deliveryID id: Int64, nudged: [TaskID], line: Int?, now: Date) throws {
         let at = now.storageValue
         for task in nudged {
             try db.execute(sql: "UPDATE tasks SET nudged_at = ? WHERE id = ?", arguments: [at, task.rawValue])
@@ -195,15 +206,15 @@ extension SQLiteTaskStore {
 
     /// A digest run ended (sent, skipped or failed): write the next run of its schedule.
     static func scheduleNextDigest(
-        _ db: Database, deliveryID: Int64, now: Date, calculator: any OccurrenceCalculating
+        _ db: SQLDatabase, deliveryID: Int64, now: Date, calculator: any OccurrenceCalculating
     ) throws {
-        guard let row = try Row.fetchOne(
+        guard let row = try SQLRow.fetchOne(
             db, sql: "SELECT user_id, kind, scheduled_for, due_at FROM deliveries WHERE id = ? AND channel = 'sms'",
             arguments: [deliveryID]),
             let kind = DeliveryKind(rawValue: row["kind"]), kind.isDigest,
-            let user = try SQLiteRows.fetchUser(db, id: UserID(row["user_id"]))
+            let user = try StoreRows.fetchUser(db, id: UserID(row["user_id"]))
         else { return }
-        let scheduler = SQLiteDigestScheduler(db: db, now: now, calculator: calculator)
+        let scheduler = DigestScheduler(db: db, now: now, calculator: calculator)
         let pending = try Bool.fetchOne(
             db,
             sql: """
@@ -221,7 +232,7 @@ extension SQLiteTaskStore {
                         AND due_at IS NOT NULL AND due_at <= ?
                     """,
                 arguments: [
-                    now.storageValue, user.id.rawValue, now.addingTimeInterval(-SQLiteDigestScheduler.nudgeGrace).storageValue,
+                    now.storageValue, user.id.rawValue, now.addingTimeInterval(-DigestScheduler.nudgeGrace).storageValue,
                 ])
             try scheduler.scheduleNudge(for: user)
         } else {
@@ -233,7 +244,7 @@ extension SQLiteTaskStore {
     /// A reminder was handled: remember it for replies ("done" right after it) and let a repeating
     /// task's next occurrence appear (DESIGN §2).
     static func afterReminder(
-        _ db: Database, deliveryID: Int64, result: DeliveryResult, now: Date, calculator: any OccurrenceCalculating
+        _ db: SQLDatabase, deliveryID: Int64, result: DeliveryResult, now: Date, calculator: any OccurrenceCalculating
     ) throws {
         let passed: Bool
         switch result {
@@ -241,10 +252,10 @@ extension SQLiteTaskStore {
             passed = true
         case .retry, .canceled: passed = false
         }
-        guard passed, let row = try Row.fetchOne(
+        guard passed, let row = try SQLRow.fetchOne(
             db, sql: "SELECT user_id, task_id FROM deliveries WHERE id = ? AND kind = 'reminder' AND channel = 'sms'",
             arguments: [deliveryID]),
-            let taskID = row["task_id"] as Int64?, let task = try SQLiteRows.fetchTask(db, id: TaskID(taskID))
+            let taskID = row["task_id"] as Int64?, let task = try StoreRows.fetchTask(db, id: TaskID(taskID))
         else { return }
         switch result {
         case .sent, .sentByEmail:
@@ -258,11 +269,11 @@ extension SQLiteTaskStore {
         default:
             break
         }
-        var applier = SQLiteChangeApplier(db: db, userID: task.userID, now: now, calculator: calculator)
+        var applier = ChangeApplier(db: db, userID: task.userID, now: now, calculator: calculator)
         try applier.occurrencePassed(task)
     }
 
-    private func finish(_ db: Database, id: Int64, status: DeliveryStatus, code: String?, message: String, at: Double)
+    private func finish(_ db: SQLDatabase, id: Int64, status: DeliveryStatus, code: String?, message: String, at: Double)
         throws
     {
         try db.execute(
@@ -283,32 +294,33 @@ extension SQLiteTaskStore {
     }
 
     public func releaseAllClaims(now: Date) async throws -> Int {
-        try await write { db in
+        // Another node may be sending these right now; its lease says when they may be taken over.
+        guard !engine.isShared else { return 0 }
+        return try await write { db in
             // A digest run whose next run was written meanwhile is not put back (one pending run per kind).
             try db.execute(
                 sql: """
                     UPDATE deliveries SET status = 'canceled', error_message = 'replaced by a newer run', lease_until = NULL,
                         updated_at = ?
-                    WHERE status = 'sending' AND channel = 'sms' AND kind IN \(SQLiteSchema.digestKinds)
+                    WHERE status = 'sending' AND channel = 'sms' AND kind IN \(StoreRows.digestKinds)
                       AND EXISTS (SELECT 1 FROM deliveries d WHERE d.user_id = deliveries.user_id AND d.kind = deliveries.kind
                                   AND d.status = 'pending' AND d.channel = 'sms')
                     """,
                 arguments: [now.storageValue])
-            try db.execute(
+            return try db.execute(
                 sql:
                     "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ? WHERE status = 'sending'",
                 arguments: [now.storageValue])
-            return db.changesCount
         }
     }
 }
 
-extension SQLiteTaskStore {
+extension SQLTaskStore {
     public func recordProviderStatus(
         providerMessageID: String, status: ProviderStatus, errorCode: String?, now: Date
     ) async throws -> Bool {
         try await write { db in
-            guard let row = try Row.fetchOne(
+            guard let row = try SQLRow.fetchOne(
                 db, sql: "SELECT id FROM deliveries WHERE provider_message_id = ?", arguments: [providerMessageID])
             else {
                 // A callback can beat the send result to the database: keep it until the result is recorded.
@@ -322,14 +334,14 @@ extension SQLiteTaskStore {
                 }
                 return false
             }
-            try SQLiteTaskStore.applyProviderStatus(db, deliveryID: row["id"], status: status, errorCode: errorCode, now: now)
+            try SQLTaskStore.applyProviderStatus(db, deliveryID: row["id"], status: status, errorCode: errorCode, now: now)
             return true
         }
     }
 
     /// Applies a status parked before its delivery's send result was recorded.
-    static func applyEarlyStatus(_ db: Database, providerMessageID: String, deliveryID: Int64, now: Date) throws {
-        guard let row = try Row.fetchOne(
+    static func applyEarlyStatus(_ db: SQLDatabase, providerMessageID: String, deliveryID: Int64, now: Date) throws {
+        guard let row = try SQLRow.fetchOne(
             db, sql: "SELECT status, error_code FROM early_statuses WHERE message_sid = ?", arguments: [providerMessageID])
         else { return }
         try db.execute(sql: "DELETE FROM early_statuses WHERE message_sid = ?", arguments: [providerMessageID])
@@ -339,7 +351,7 @@ extension SQLiteTaskStore {
 
     /// A status never moves backwards (twilio.md §5): only a message still marked sent can move on.
     static func applyProviderStatus(
-        _ db: Database, deliveryID id: Int64, status: ProviderStatus, errorCode: String?, now: Date
+        _ db: SQLDatabase, deliveryID id: Int64, status: ProviderStatus, errorCode: String?, now: Date
     ) throws {
         guard let current = try String.fetchOne(db, sql: "SELECT status FROM deliveries WHERE id = ?", arguments: [id]),
             current == DeliveryStatus.sent.rawValue
@@ -368,7 +380,7 @@ extension SQLiteTaskStore {
     }
 
     /// The provider says the delivery's person opted out: mark them and keep the consent record.
-    static func markOptedOut(_ db: Database, deliveryID: Int64, wording: String, now: Date) throws {
+    static func markOptedOut(_ db: SQLDatabase, deliveryID: Int64, wording: String, now: Date) throws {
         try db.execute(
             sql: """
                 UPDATE users SET opted_out_at = COALESCE(opted_out_at, ?)
@@ -385,7 +397,7 @@ extension SQLiteTaskStore {
     }
 
     /// The provider says the delivery's number cannot take SMS.
-    static func markNumberInvalid(_ db: Database, deliveryID: Int64, now: Date) throws {
+    static func markNumberInvalid(_ db: SQLDatabase, deliveryID: Int64, now: Date) throws {
         try db.execute(
             sql: """
                 UPDATE users SET number_invalid_at = COALESCE(number_invalid_at, ?)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TaskPulseDomain
 
 /// A repeating series as stored.
@@ -16,8 +15,8 @@ struct SeriesRow {
     /// The partner who assigned the series (its occurrences are assigned too).
     var assignedBy: UserID?
 
-    static func fetch(_ db: Database, id: Int64) throws -> SeriesRow? {
-        guard let row = try Row.fetchOne(
+    static func fetch(_ db: SQLDatabase, id: Int64) throws -> SeriesRow? {
+        guard let row = try SQLRow.fetchOne(
             db,
             sql: """
                 SELECT id, title, priority, rrule, time_minutes, time_zone, anchor_day, occurrences, active, assigned_by
@@ -38,13 +37,13 @@ struct SeriesRow {
 /// The next occurrence appears when one is completed, skipped, deleted or passes (DESIGN §2); an
 /// older occurrence still open when a newer one comes due is marked missed, so the list holds at
 /// most the current and the next occurrence.
-extension SQLiteChangeApplier {
+extension ChangeApplier {
     /// Creates the series and its first occurrence (the draft's due time).
     mutating func insertSeries(_ draft: TaskDraft) throws -> TaskItem {
         guard let rule = draft.recurrence, let due = draft.dueAt else { return try insertTask(draft) }
         let minutes = draft.occurrenceMinutes ?? 540
         let anchor = calculator.localDayNumber(of: due, in: draft.timeZoneID)
-        try db.execute(
+        let seriesID = try db.insert(
             sql: """
                 INSERT INTO series (user_id, title, priority, rrule, time_minutes, time_zone, anchor_day, occurrences,
                     active, created_at, assigned_by)
@@ -54,7 +53,7 @@ extension SQLiteChangeApplier {
                 userID.rawValue, draft.title, draft.priority?.rawValue, rule.rrule, minutes, draft.timeZoneID, anchor,
                 now.storageValue, draft.assignedBy?.rawValue,
             ])
-        return try insertTask(draft, seriesID: db.lastInsertedRowID)
+        return try insertTask(draft, seriesID: seriesID)
     }
 
     /// The next occurrence after `occurrence`, created if it does not exist yet; `nil` when the series ended.
@@ -62,15 +61,15 @@ extension SQLiteChangeApplier {
         guard let seriesID = occurrence.seriesID, let series = try SeriesRow.fetch(db, id: seriesID), series.active else {
             return nil
         }
-        if let existing = try Row.fetchOne(
+        if let existing = try SQLRow.fetchOne(
             db,
             sql: """
-                SELECT \(SQLiteRows.taskColumns) FROM tasks
+                SELECT \(StoreRows.taskColumns) FROM tasks
                 WHERE series_id = ? AND status = 'open' AND id != ? AND due_at > ? ORDER BY due_at LIMIT 1
                 """,
             arguments: [seriesID, occurrence.id.rawValue, (occurrence.dueAt ?? now).storageValue])
         {
-            return SQLiteRows.task(existing)
+            return StoreRows.task(existing)
         }
         if let count = series.rule.count, series.occurrences >= count {
             try stopSeries(seriesID)
@@ -124,14 +123,14 @@ extension SQLiteChangeApplier {
     /// become missed, and the next occurrence is created so it gets its own reminder.
     mutating func occurrencePassed(_ occurrence: TaskItem) throws {
         guard let seriesID = occurrence.seriesID else { return }
-        let older = try Row.fetchAll(
+        let older = try SQLRow.fetchAll(
             db,
             sql: """
-                SELECT \(SQLiteRows.taskColumns) FROM tasks
+                SELECT \(StoreRows.taskColumns) FROM tasks
                 WHERE series_id = ? AND status = 'open' AND id != ? AND due_at < ?
                 """,
             arguments: [seriesID, occurrence.id.rawValue, (occurrence.dueAt ?? now).storageValue]
-        ).map(SQLiteRows.task)
+        ).map(StoreRows.task)
         try finish(older, status: .missed)
         if occurrence.status == .open { _ = try ensureNextOccurrence(after: occurrence) }
     }

@@ -1,0 +1,198 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// PostgreSQL for a cluster of nodes (DESIGN §5), through PostgresNIO's connection pool.
+///
+/// The store's logic is synchronous SQL written once for both engines, so each transaction runs on a
+/// thread of its own pool (as many threads as connections) and waits there for each statement; the
+/// event loops and the cooperative pool never block. Transactions are SERIALIZABLE, as SQLite's single
+/// writer is, and one that loses a conflict (40001, 40P01, or a unique key another transaction took) runs
+/// again from the start; claims use READ COMMITTED with `FOR UPDATE SKIP LOCKED`.
+final class PostgresEngine: StoreEngine {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let threads: NIOThreadPool
+    private let logger: Logger
+    private let settings: PostgresSettings
+
+    var dialect: SQLDialect { .postgres }
+    var isShared: Bool { true }
+
+    /// How many times a transaction that lost a conflict is tried before the error reaches the caller.
+    static let maximumAttempts = 12
+
+    init(settings: PostgresSettings, logger: Logger) throws {
+        let tls: PostgresClient.Configuration.TLS =
+            switch settings.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            database: settings.database, tls: tls)
+        configuration.options.maximumConnections = settings.poolSize
+        configuration.options.connectTimeout = .seconds(5)
+        if let searchPath = settings.searchPath {
+            configuration.options.additionalStartupParameters = [("search_path", searchPath)]
+        }
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.runner = Task { await client.run() }
+        self.threads = NIOThreadPool(numberOfThreads: settings.poolSize)
+        self.threads.start()
+        self.logger = logger
+        self.settings = settings
+    }
+
+    func write<T: Sendable>(
+        isolation: TransactionIsolation, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+    ) async throws -> T {
+        let begin =
+            switch isolation {
+            case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+            case .readCommitted: "BEGIN ISOLATION LEVEL READ COMMITTED"
+            }
+        return try await transaction(begin: begin, body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {
+        // A snapshot, as a SQLite read is; read-only snapshots never fail to serialise.
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    func migrate() async throws {
+        try await transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED") { db in
+            try db.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [PostgresSchema.migrationLockKey])
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)
+                    """)
+            let applied = Set(try String.fetchAll(db, sql: "SELECT id FROM schema_migrations"))
+            for migration in PostgresSchema.migrations where !applied.contains(migration.id) {
+                try db.execute(sql: migration.sql)
+                try db.execute(
+                    sql: "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)",
+                    arguments: [migration.id, Date().timeIntervalSince1970])
+            }
+        }
+    }
+
+    func shutdown() async {
+        runner.cancel()
+        _ = await runner.result
+        try? await threads.shutdownGracefully()
+    }
+
+    /// Runs `body` between `begin` and COMMIT on one pooled connection, again when it loses a conflict.
+    private func transaction<T: Sendable>(
+        begin: String, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await self.threads.runIfActive {
+                        let executor = PostgresExecutor(connection: connection, logger: self.logger)
+                        try executor.execute(sql: begin, arguments: [])
+                        do {
+                            let result = try body(SQLDatabase(executor: executor, dialect: .postgres))
+                            try executor.execute(sql: "COMMIT", arguments: [])
+                            return result
+                        } catch {
+                            _ = try? executor.execute(sql: "ROLLBACK", arguments: [])
+                            throw error
+                        }
+                    }
+                }
+            } catch let error as PSQLError {
+                guard Self.isConflict(error), attempt < Self.maximumAttempts else { throw Self.translate(error) }
+                attempt += 1
+                // A short random pause, so the transactions that collided do not collide again.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            }
+        }
+    }
+
+    private static func sqlState(_ error: PSQLError) -> String? {
+        error.serverInfo?[.sqlState]
+    }
+
+    /// A serialization failure, a deadlock, or a unique key taken by a concurrent transaction: trying the
+    /// whole transaction again sees the other one's rows and takes the path SQLite would have taken.
+    static func isConflict(_ error: PSQLError) -> Bool {
+        switch sqlState(error) {
+        case "40001", "40P01", "23505": true
+        default: false
+        }
+    }
+
+    /// Errors that mean "the database cannot take this now" become ``StoreError/unavailable(_:)`` (503);
+    /// anything else (a bug in a statement) is rethrown as it is.
+    static func translate(_ error: PSQLError) -> any Error {
+        guard let state = sqlState(error) else {
+            return StoreError.unavailable("PostgreSQL: \(error.code)")
+        }
+        let message = error.serverInfo?[.message] ?? ""
+        // 08 connection, 53 insufficient resources (disk full), 57 operator intervention (shutdown),
+        // 25006 read-only transaction (a standby), 40 a conflict that kept losing.
+        if ["08", "53", "57", "40"].contains(String(state.prefix(2))) || state == "25006" {
+            return StoreError.unavailable("PostgreSQL \(state): \(message)")
+        }
+        return error
+    }
+}
+
+/// Runs statements on one PostgreSQL connection, waiting for each (only ever on the engine's own threads).
+private struct PostgresExecutor: SQLExecutor {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func execute(sql: String, arguments: SQLArguments) throws -> Int {
+        var changed = 0
+        for statement in try PostgresStatements.split(sql, arguments: arguments) {
+            changed = try run(statement).metadata.rows ?? 0
+        }
+        return changed
+    }
+
+    func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        let statements = try PostgresStatements.split(sql, arguments: arguments)
+        guard statements.count == 1, let statement = statements.first else {
+            throw StoreError.unavailable("a query must be one statement")
+        }
+        let result = try run(statement)
+        return try result.rows.map { row in
+            var names: [String] = []
+            var values: [SQLValue] = []
+            names.reserveCapacity(row.count)
+            values.reserveCapacity(row.count)
+            for cell in row {
+                names.append(cell.columnName)
+                values.append(try Self.value(cell))
+            }
+            return SQLRow(names: names, values: values)
+        }
+    }
+
+    private func run(_ statement: PostgresQuery) throws -> PostgresQueryResult {
+        try connection.query(statement, logger: logger).wait()
+    }
+
+    private static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .numeric:
+            let number = try cell.decode(Decimal.self)
+            return .real(NSDecimalNumber(decimal: number).doubleValue)
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}

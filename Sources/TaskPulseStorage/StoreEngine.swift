@@ -1,0 +1,35 @@
+import Foundation
+
+/// How strictly a PostgreSQL transaction is isolated (SQLite runs one writer at a time, so it ignores this).
+public enum TransactionIsolation: Sendable {
+    /// The default: every transaction behaves as if it ran alone; a conflict is retried from the start.
+    case serializable
+    /// For claiming work with `FOR UPDATE SKIP LOCKED`, which reads the latest committed rows by design.
+    case readCommitted
+}
+
+/// A database engine under ``SQLTaskStore``: it runs the store's transactions and brings its schema up
+/// to date. Store logic is written once against ``SQLDatabase``; an engine supplies the connection.
+public protocol StoreEngine: Sendable {
+    var dialect: SQLDialect { get }
+
+    /// Whether other processes may dispatch from the same database (a cluster of nodes). When they
+    /// may, claims left by a stopped process are taken over when their lease runs out, never released.
+    var isShared: Bool { get }
+
+    /// Runs `body` in one write transaction, committing when it returns and rolling back when it throws.
+    /// The body may run more than once (PostgreSQL retries a transaction that lost a conflict), so it
+    /// must not have effects outside the database.
+    func write<T: Sendable>(
+        isolation: TransactionIsolation, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+    ) async throws -> T
+
+    /// Runs `body` in a read-only transaction.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T
+
+    /// Brings the schema up to date; safe when several processes start at once.
+    func migrate() async throws
+
+    /// Stops the engine's connections (the PostgreSQL pool); the embedded engine has nothing to stop.
+    func shutdown() async
+}
