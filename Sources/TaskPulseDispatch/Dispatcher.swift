@@ -139,6 +139,10 @@ public struct Dispatcher: Service {
             "tp.delivery_id": "\(delivery.id)", "tp.user_id": "\(delivery.userID)", "tp.channel": "\(delivery.channel)",
         ]
         let decision = await decideWithCopy(claimed)
+        guard !decision.claimLost else {
+            logger.notice("claim no longer held; left to its holder", metadata: metadata)
+            return
+        }
         let result = decision.result
         switch result {
         case .sent(let sid, _): metadata["tp.provider_id"] = "\(sid)"
@@ -167,6 +171,9 @@ public struct Dispatcher: Service {
     public struct Decision: Sendable {
         public var result: DeliveryResult
         public var emailCopy: PreparedEmail?
+        /// The row was deleted, or another node took it over after this claim's lease ran out: nothing was
+        /// sent and nothing is recorded.
+        public var claimLost = false
     }
 
     /// Decides what to do with one claimed delivery and, if it is to be sent, sends it.
@@ -179,11 +186,16 @@ public struct Dispatcher: Service {
     /// this row's result. An email row sends the copy (or the address confirmation) it carries.
     func decideWithCopy(_ claimedEarlier: ClaimedDelivery) async -> Decision {
         // Rows wait for a free send slot after the claim: re-read the person and task now (DESIGN §3:
-        // the opt-out check happens at send time).
+        // the opt-out check happens at send time), and renew the lease so no other node takes the row over
+        // while it is being sent. A claim that no longer holds is left to whoever holds it now.
         let claimed: ClaimedDelivery
         do {
-            guard let current = try await store.currentState(ofDelivery: claimedEarlier.delivery.id) else {
-                return Decision(result: .canceled(reason: "delivery no longer exists"))
+            guard
+                let current = try await store.renewClaim(
+                    ofDelivery: claimedEarlier.delivery.id, attempt: claimedEarlier.delivery.attempts,
+                    leaseUntil: clock.now().addingTimeInterval(settings.leaseDuration))
+            else {
+                return Decision(result: .canceled(reason: "claim no longer held"), claimLost: true)
             }
             claimed = current
         } catch {

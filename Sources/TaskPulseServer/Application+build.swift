@@ -91,6 +91,7 @@ public func buildParts(_ configuration: TaskPulseConfiguration, _ dependencies: 
     var settings = Dispatcher.Settings()
     settings.publicURL = configuration.linkBaseURL
     settings.programName = configuration.programName
+    settings.leaseDuration = configuration.dispatchLease
     settings.motivation = dependencies.motivation
     settings.templates = dependencies.templates
     let dispatcher = Dispatcher(

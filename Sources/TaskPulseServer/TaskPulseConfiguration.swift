@@ -45,6 +45,11 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
     public var helpContact: String
     public var programName: String
     public var logLevel: String
+    /// How long a node's claim on a due message holds before another node may send it
+    /// (`TASKPULSE_DISPATCH_LEASE_SECONDS`, 40-3600, default 60): a node that dies mid-batch delays its
+    /// claimed messages by about this long. It must outlast the slowest single send (Twilio's 15 s and
+    /// SMTP's 30 s timeouts), as each send renews its row's lease just before it starts.
+    public var dispatchLease: TimeInterval
     /// The folder of message templates and the motivation catalog (DESIGN §8).
     public var promptsDirectory: String
 
@@ -205,6 +210,13 @@ public struct TaskPulseConfiguration: Sendable, CustomStringConvertible {
             throw ConfigurationError(
                 variable: "TASKPULSE_LOG_LEVEL", problem: "expected trace|debug|info|notice|warning|error|critical")
         }
+        let leaseText = value("TASKPULSE_DISPATCH_LEASE_SECONDS") ?? "60"
+        guard let lease = Int(leaseText), (40...3600).contains(lease) else {
+            throw ConfigurationError(
+                variable: "TASKPULSE_DISPATCH_LEASE_SECONDS",
+                problem: "expected whole seconds 40-3600 (longer than the slowest send), got \(leaseText)")
+        }
+        dispatchLease = TimeInterval(lease)
     }
 
     /// `prompts/` in the working directory, else the nearest `prompts/` above the executable (a

@@ -66,8 +66,13 @@ final class PostgresEngine: StoreEngine {
     }
 
     func migrate() async throws {
+        let searchPath = settings.searchPath
         try await transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED") { db in
             try db.execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [PostgresSchema.migrationLockKey])
+            if let schema = searchPath {
+                // The URL's search_path names the schema to live in (validated: letters, digits, _).
+                try db.execute(sql: "CREATE SCHEMA IF NOT EXISTS \(schema)")
+            }
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)
@@ -143,7 +148,20 @@ final class PostgresEngine: StoreEngine {
         if ["08", "53", "57", "40"].contains(String(state.prefix(2))) || state == "25006" {
             return StoreError.unavailable("PostgreSQL \(state): \(message)")
         }
-        return error
+        return PostgresStatementError(
+            sqlState: state, message: message, detail: error.serverInfo?[.detail], statement: error.query?.sql)
+    }
+}
+
+/// A statement PostgreSQL refused (a bug, not an outage): what it said and which statement, never the values.
+struct PostgresStatementError: Error, CustomStringConvertible {
+    var sqlState: String
+    var message: String
+    var detail: String?
+    var statement: String?
+
+    var description: String {
+        "PostgreSQL \(sqlState): \(message)\(detail.map { " (\($0))" } ?? "") in: \(statement ?? "?")"
     }
 }
 

@@ -96,6 +96,9 @@ public struct SQLRow: Sendable {
         self.values = values
     }
 
+    /// The result's column names, in order.
+    public var columnNames: [String] { names }
+
     public func value(_ column: String) -> SQLValue {
         guard let index = names.firstIndex(of: column) else {
             preconditionFailure("no column \(column) in \(names)")

@@ -56,9 +56,14 @@ extension SQLTaskStore {
         }
     }
 
-    public func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? {
-        try await read { db in
-            guard
+    public func renewClaim(ofDelivery deliveryID: DeliveryID, attempt: Int, leaseUntil: Date) async throws
+        -> ClaimedDelivery?
+    {
+        try await write { db in
+            let held = try db.execute(
+                sql: "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = 'sending' AND attempts = ?",
+                arguments: [leaseUntil.storageValue, deliveryID.rawValue, attempt])
+            guard held == 1,
                 let row = try SQLRow.fetchOne(
                     db, sql: "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE id = ?",
                     arguments: [deliveryID.rawValue])

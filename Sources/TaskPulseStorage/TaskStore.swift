@@ -85,8 +85,12 @@ public protocol TaskStore: Sendable {
     func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery]
 
     /// A claimed delivery with its person and task as they are now, read just before sending so an
-    /// opt-out or a completed task that arrived after the claim still stops the send.
-    func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery?
+    /// opt-out or a completed task that arrived after the claim still stops the send; its lease is renewed
+    /// to `leaseUntil` in the same step.
+    /// - Parameter attempt: the delivery's `attempts` when this dispatcher claimed it.
+    /// - Returns: `nil` when the claim no longer holds (the row is gone, no longer sending, or another
+    ///   node took it over after the lease ran out): then this dispatcher must neither send nor record it.
+    func renewClaim(ofDelivery deliveryID: DeliveryID, attempt: Int, leaseUntil: Date) async throws -> ClaimedDelivery?
 
     /// What a person's digest says now (tasks due today, overdue, week's progress, recent lines).
     func digestContent(userID: UserID, now: Date) async throws -> DigestContent

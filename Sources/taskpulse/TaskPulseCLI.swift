@@ -6,5 +6,5 @@ struct TaskPulseCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taskpulse",
         abstract: "TaskPulse: tasks and reminders by text message.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, ParseCommand.self])
+        subcommands: [ServeCommand.self, MigrateCommand.self, CopyCommand.self, ParseCommand.self])
 }

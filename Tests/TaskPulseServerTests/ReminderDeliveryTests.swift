@@ -95,8 +95,10 @@ struct ReminderDeliveryTests {
 
     @Test("after a crash (kill -9) mid-send, a restart sends every due reminder once, without waiting out the lease")
     func restartWithDueRows() async throws {
+        // The embedded engine's promise: one process per file, so a new one may release the old claims at
+        // once. Nodes sharing PostgreSQL wait for the lease instead (StoreClusterTests).
         try await FakeTwilioServer.with { twilio in
-            try await TemporaryDatabase.with { database in
+            try await TemporaryDatabase.with(engine: .sqlite) { database in
                 let clock = FakeWallClock(now: Harness.start)
                 let before = try await Harness(database: database, twilio: twilio, clock: clock)
                 try await before.application.test(.router) { client in

@@ -23,7 +23,9 @@ struct UnavailableStore: TaskStore {
         renderReply: @escaping @Sendable (ChangeOutcome, Bool) -> String
     ) async throws -> InboundResult { throw error }
     func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] { throw error }
-    func currentState(ofDelivery deliveryID: DeliveryID) async throws -> ClaimedDelivery? { throw error }
+    func renewClaim(ofDelivery deliveryID: DeliveryID, attempt: Int, leaseUntil: Date) async throws
+        -> ClaimedDelivery?
+    { throw error }
     func recordDeliveryResult(
         _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?
     ) async throws { throw error }

@@ -1,0 +1,160 @@
+import Foundation
+import Synchronization
+import TaskPulseDomain
+import TaskPulseStorage
+import TaskPulseTestSupport
+import Testing
+
+/// Several nodes on one database (DESIGN §5): each store here is a node with its own connections. Runs on
+/// SQLite (two pools on one file) and, in the conformance run, on PostgreSQL, where it matters.
+@Suite("several nodes on one database")
+struct StoreClusterTests {
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    /// Writes `count` reminders due at `now` for one person.
+    func dueReminders(_ store: SQLTaskStore, count: Int) async throws {
+        let user = try await store.ensureUser(phone: Phone("+15555550100")!, timeZoneID: "America/New_York", now: now)
+        for index in 0..<count {
+            _ = try await store.applyChange(
+                .addTask(
+                    TaskDraft(title: "task \(index)", dueAt: now, remindAt: now, timeZoneID: "America/New_York")),
+                userID: user.id, now: now.addingTimeInterval(-3600))
+        }
+    }
+
+    @Test("two nodes claiming at once share the due rows: every row claimed, none twice")
+    func concurrentClaims() async throws {
+        try await TemporaryDatabase.with { database in
+            let nodes = [try await database.openStore(), try await database.openStore()]
+            try await dueReminders(nodes[0], count: 60)
+            let claims = try await withThrowingTaskGroup(of: [DeliveryID].self) { group in
+                for node in nodes {
+                    group.addTask {
+                        var mine: [DeliveryID] = []
+                        while true {
+                            let batch = try await node.claimDueDeliveries(
+                                now: now, limit: 7, leaseUntil: now.addingTimeInterval(60))
+                            if batch.isEmpty { return mine }
+                            mine += batch.map(\.delivery.id)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [[DeliveryID]]()) { $0.append($1) }
+            }
+            let all = claims.flatMap { $0 }
+            #expect(all.count == 60)
+            #expect(Set(all).count == 60)
+        }
+    }
+
+    @Test("a node that dies mid-batch: its rows wait for the lease, then another node takes them over; the old claim is void")
+    func leaseTakeover() async throws {
+        try await TemporaryDatabase.with { database in
+            let dying = try await database.openStore()
+            let survivor = try await database.openStore()
+            try await dueReminders(dying, count: 5)
+            let taken = try await dying.claimDueDeliveries(now: now, limit: 3, leaseUntil: now.addingTimeInterval(60))
+            #expect(taken.count == 3)
+            // The survivor gets only what the dead node had not claimed while the lease runs.
+            let meanwhile = try await survivor.claimDueDeliveries(
+                now: now.addingTimeInterval(30), limit: 10, leaseUntil: now.addingTimeInterval(90))
+            #expect(meanwhile.count == 2)
+            #expect(Set(meanwhile.map(\.delivery.id)).isDisjoint(with: taken.map(\.delivery.id)))
+            let expired = now.addingTimeInterval(61)
+            let takenOver = try await survivor.claimDueDeliveries(
+                now: expired, limit: 10, leaseUntil: expired.addingTimeInterval(60))
+            #expect(Set(takenOver.map(\.delivery.id)) == Set(taken.map(\.delivery.id)))
+            #expect(takenOver.allSatisfy { $0.delivery.attempts == 2 })
+            // Had the first node only been slow, its claim no longer holds: it must neither send nor record.
+            let first = taken[0].delivery
+            #expect(
+                try await dying.renewClaim(
+                    ofDelivery: first.id, attempt: first.attempts, leaseUntil: expired.addingTimeInterval(60)) == nil)
+            let renewed = try await survivor.renewClaim(
+                ofDelivery: first.id, attempt: 2, leaseUntil: expired.addingTimeInterval(120))
+            #expect(renewed?.delivery.id == first.id)
+        }
+    }
+
+    @Test("the same MessageSid arriving at two nodes at once is applied once; both answer the same reply")
+    func idempotencyAcrossNodes() async throws {
+        try await TemporaryDatabase.with { database in
+            let nodes = [try await database.openStore(), try await database.openStore(), try await database.openStore()]
+            let user = try await nodes[0].ensureUser(
+                phone: Phone("+15555550100")!, timeZoneID: "America/New_York", now: now)
+            let message = InboundMessage(messageSid: "SMsame", body: "add call mom", receivedAt: now)
+            let change = TaskChange.addTask(
+                TaskDraft(title: "call mom", dueAt: nil, remindAt: nil, timeZoneID: "America/New_York"))
+            let results = try await withThrowingTaskGroup(of: InboundResult.self) { group in
+                for node in nodes {
+                    group.addTask {
+                        try await node.handleInbound(message, userID: user.id, change: change, now: now) { outcome, _ in
+                            if case .added(let task, _) = outcome { return "Added #\(task.number)" }
+                            return "other"
+                        }
+                    }
+                }
+                return try await group.reduce(into: [InboundResult]()) { $0.append($1) }
+            }
+            #expect(Set(results.map(\.reply)) == ["Added #1"])
+            #expect(results.filter { !$0.isDuplicate }.count == 1)
+            #expect(try await nodes[1].tasks(userID: user.id, status: nil).count == 1)
+        }
+    }
+
+    @Test("nodes starting at once all migrate the same database without error")
+    func concurrentMigrations() async throws {
+        try await TemporaryDatabase.with { database in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { _ = try await database.openStore() } }
+                try await group.waitForAll()
+            }
+            let store = try await database.openStore()
+            #expect(try await store.user(phone: Phone("+15555550100")!) == nil)
+        }
+    }
+
+    @Test("the embedded engine releases a stopped process's claims at start; a shared database never does")
+    func releaseAtStart() async throws {
+        try await TemporaryDatabase.with { database in
+            let store = try await database.openStore()
+            try await dueReminders(store, count: 2)
+            _ = try await store.claimDueDeliveries(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            let released = try await store.releaseAllClaims(now: now)
+            #expect(released == (database.isPostgres ? 0 : 2))
+        }
+    }
+}
+
+@Suite("copying a database (SQLite to PostgreSQL)")
+struct DatabaseCopyTests {
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test("every row moves with its id; the copy reads the same and new rows get fresh ids; a full target is refused")
+    func copyAll() async throws {
+        try await TemporaryDatabase.with(engine: .sqlite) { sourceDatabase in
+            let source = try await sourceDatabase.openStore()
+            let user = try await source.ensureUser(phone: Phone("+15555550100")!, timeZoneID: "Europe/Berlin", now: now)
+            for index in 0..<(SQLTaskStore.copyBatchSize + 7) {
+                _ = try await source.applyChange(
+                    .addTask(
+                        TaskDraft(
+                            title: "task \(index) — ünïcode 'quoted'", dueAt: now.addingTimeInterval(Double(index) * 60),
+                            remindAt: now.addingTimeInterval(Double(index) * 60), timeZoneID: "Europe/Berlin")),
+                    userID: user.id, now: now)
+            }
+            _ = try await source.scheduleMissingDigests(now: now)
+            try await TemporaryDatabase.with { targetDatabase in
+                let target = try await targetDatabase.openStore()
+                let copied = try await target.copyAll(from: source)
+                #expect(copied.first { $0.table == "tasks" }?.rows == SQLTaskStore.copyBatchSize + 7)
+                #expect(try await target.user(phone: Phone("+15555550100")!) == user)
+                #expect(try await target.tasks(userID: user.id, status: nil) == source.tasks(userID: user.id, status: nil))
+                #expect(try await target.deliveries(userID: user.id) == source.deliveries(userID: user.id))
+                let other = try await target.ensureUser(phone: Phone("+15555550199")!, timeZoneID: "UTC", now: now)
+                #expect(other.id.rawValue > user.id.rawValue)
+                await #expect(throws: StoreError.self) { _ = try await target.copyAll(from: source) }
+            }
+        }
+    }
+}
