@@ -23,7 +23,7 @@ final class PostgresEngine: StoreEngine {
     var isShared: Bool { true }
 
     /// How many times a transaction that lost a conflict is tried before the error reaches the caller.
-    static let maximumAttempts = 12
+    static let maximumAttempts = 20
 
     init(settings: PostgresSettings, logger: Logger) throws {
         let tls: PostgresClient.Configuration.TLS =
@@ -94,15 +94,31 @@ final class PostgresEngine: StoreEngine {
     }
 
     /// Runs `body` between `begin` and COMMIT on one pooled connection, again when it loses a conflict.
+    ///
+    /// The first attempt is optimistic. PostgreSQL's serializable checks also fail transactions that only
+    /// touched neighbouring rows (its predicate locks cover index pages, and whole tables while they are
+    /// small), so a retry queues behind the other retries on a session advisory lock, taken before its
+    /// snapshot: under heavy contention the cluster falls back to one writer at a time, as SQLite is.
     private func transaction<T: Sendable>(
         begin: String, _ body: @escaping @Sendable (SQLDatabase) throws -> T
     ) async throws -> T {
         var attempt = 1
         while true {
+            let queued = attempt > 1
             do {
                 return try await client.withConnection { connection in
                     try await self.threads.runIfActive {
                         let executor = PostgresExecutor(connection: connection, logger: self.logger)
+                        if queued {
+                            try executor.execute(
+                                sql: "SELECT pg_advisory_lock(?)", arguments: [PostgresSchema.retryQueueLockKey])
+                        }
+                        defer {
+                            if queued {
+                                _ = try? executor.execute(
+                                    sql: "SELECT pg_advisory_unlock(?)", arguments: [PostgresSchema.retryQueueLockKey])
+                            }
+                        }
                         try executor.execute(sql: begin, arguments: [])
                         do {
                             let result = try body(SQLDatabase(executor: executor, dialect: .postgres))

@@ -1,4 +1,5 @@
 import Foundation
+import TaskPulseDomain
 
 /// A value bound to a statement or read from a result, the same for SQLite and PostgreSQL.
 ///
@@ -185,6 +186,14 @@ extension SQLValueConvertible {
 }
 
 extension SQLDatabase {
+    /// Waits for this person's transaction lock (PostgreSQL; released at commit). SQLite has one writer at
+    /// a time already. Take it first: later statements of a READ COMMITTED transaction see what the
+    /// previous holder committed.
+    public func lockPerson(_ userID: UserID, when needed: Bool = true) throws {
+        guard needed, dialect == .postgres else { return }
+        try execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [userID.rawValue])
+    }
+
     /// Runs one `INSERT` and returns the new row's `id`.
     public func insert(sql: String, arguments: SQLArguments = []) throws -> Int64 {
         guard let id = try Int64.fetchOne(self, sql: sql + " RETURNING id", arguments: arguments) else {

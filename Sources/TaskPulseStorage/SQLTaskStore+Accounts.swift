@@ -148,8 +148,9 @@ extension SQLTaskStore {
 
     public func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool) {
         let calculator = self.calculator
-        return try await write { db in
-            try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
+        return try await write(isolation: Self.isolation(for: change)) { db in
+            try db.lockPerson(userID, when: Self.isolation(for: change) == .readCommitted)
+            return try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
         }
     }
 

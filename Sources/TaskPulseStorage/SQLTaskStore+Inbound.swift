@@ -4,7 +4,8 @@ import TaskPulseDomain
 extension SQLTaskStore {
     public func ensureUser(phone: Phone, timeZoneID: String, now: Date) async throws -> User {
         if let existing = try await user(phone: phone) { return existing }
-        return try await write { db in
+        // READ COMMITTED: a concurrent first text's insert is waited for, then seen by the SELECT.
+        return try await write(isolation: .readCommitted) { db in
             try db.execute(
                 sql: "INSERT INTO users (phone, time_zone, created_at) VALUES (?, ?, ?) ON CONFLICT(phone) DO NOTHING",
                 arguments: [phone.e164, timeZoneID, now.storageValue])
@@ -38,7 +39,10 @@ extension SQLTaskStore {
         renderReply: @escaping @Sendable (ChangeOutcome, _ isFirstMessage: Bool) -> String
     ) async throws -> InboundResult {
         let calculator = self.calculator
-        return try await write { db in
+        let isolation = Self.isolation(for: change)
+        return try await write(isolation: isolation) { db in
+            // Texts from one person are applied one at a time, on every node (the same MessageSid too).
+            try db.lockPerson(userID, when: isolation == .readCommitted)
             if let reply = try String.fetchOne(
                 db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [message.messageSid])
             {

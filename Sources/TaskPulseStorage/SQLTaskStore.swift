@@ -48,6 +48,16 @@ public struct SQLTaskStore: TaskStore {
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {
         try await engine.read(body)
     }
+
+    /// How a person's own change runs. Their task list, numbers, conversation and outbox belong to them
+    /// alone, so on PostgreSQL the change takes the person's lock and reads committed rows (no
+    /// serialization failures between people whose rows share an index page); rules that span people
+    /// (unique numbers, one pending digest, one MessageSid) are unique indexes, and a transaction that
+    /// hits one runs again. Partner changes touch two people: they stay serializable.
+    static func isolation(for change: TaskChange) -> TransactionIsolation {
+        if case .partner = change { return .serializable }
+        return .readCommitted
+    }
 }
 
 extension SQLTaskStore {
