@@ -31,7 +31,7 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kill_restart import ROOT, TOKEN, free_port, signed_text, wait_ready  # noqa: E402
+from kill_restart import ROOT, TOKEN, free_port, signed_text, stop_processes, wait_ready  # noqa: E402
 
 LIB = os.path.join(ROOT, "scripts/lib")
 
@@ -184,13 +184,7 @@ def main():
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_processes(processes)
         if stop_postgres:
             stop_postgres()
         print(f"logs: {work}")

@@ -62,6 +62,17 @@ def signed_text(url, phone, body, sid, public_url=None):
         return response.status
 
 
+def stop_processes(processes):
+    """Terminates each process still running, killing it after 10 seconds."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 def read_log(path):
     if not os.path.exists(path):
         return []
@@ -140,13 +151,7 @@ def main():
               f"burst start to last arrival, restart included: {last - burst_start:.1f} s")
         return 0 if len(distinct) == args.n else 1
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_processes(processes)
 
 
 if __name__ == "__main__":
