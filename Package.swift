@@ -125,7 +125,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskPulseStorageTests",
-            dependencies: ["TaskPulseStorage", "TaskPulseTestSupport"]
+            dependencies: [
+                "TaskPulseStorage", "TaskPulseTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "TaskPulseServerTests",

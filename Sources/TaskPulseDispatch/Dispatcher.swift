@@ -157,9 +157,16 @@ public struct Dispatcher: Service {
             // or it would be sent again when the lease runs out.
             let store = self.store
             let now = clock.now()
-            try await Task {
-                try await store.recordDeliveryResult(result, deliveryID: delivery.id, now: now, emailCopy: decision.emailCopy)
+            let recorded = try await Task {
+                try await store.recordDeliveryResult(
+                    result, deliveryID: delivery.id, now: now, emailCopy: decision.emailCopy,
+                    claimedAttempt: delivery.attempts)
             }.value
+            guard recorded else {
+                // The send outlasted the lease and another node took the row over: its result stands.
+                logger.warning("claim lost during the send; result not recorded", metadata: metadata)
+                return
+            }
             if decision.emailCopy != nil { wakeup.signal() }
         } catch {
             // The lease runs out and the row is tried again: the documented duplicate window (DESIGN §4).

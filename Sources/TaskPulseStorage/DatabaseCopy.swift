@@ -20,20 +20,19 @@ extension SQLTaskStore {
     public func copyAll(from source: SQLTaskStore) async throws -> [(table: String, rows: Int)] {
         let existing = try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
         guard existing == 0 else {
-            throw StoreError.invalidConfiguration("the target database already holds \(existing) people; copy into an empty one")
+            throw StoreError.invalidConfiguration(
+                "the target database already holds \(existing) people; copy into an empty one "
+                    + "(after a copy that stopped midway, drop and create the target database again)")
         }
         var copied: [(table: String, rows: Int)] = []
         for table in Self.tablesInCopyOrder {
             var total = 0
+            var position: Int64 = 0
             while true {
-                let offset = total
-                let rows = try await source.read { db in
-                    try SQLRow.fetchAll(
-                        db, sql: "SELECT * FROM \(table) ORDER BY \(Self.copyOrder(table, dialect: db.dialect)) LIMIT ? OFFSET ?",
-                        arguments: [Self.copyBatchSize, offset])
-                }
+                let (rows, next) = try await source.copyPage(of: table, after: position)
                 guard let first = rows.first else { break }
-                let columns = first.columnNames
+                position = next
+                let columns = first.columnNames.filter { $0 != Self.copyPositionColumn }
                 try await write { db in
                     let placeholders = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
                     var arguments = SQLArguments([])
@@ -57,16 +56,40 @@ extension SQLTaskStore {
         return copied
     }
 
-    /// A stable order to page a table by: SQLite's rowid, PostgreSQL's primary key (every table has one
-    /// except `motivation_history`, paged by all its columns).
-    private static func copyOrder(_ table: String, dialect: SQLDialect) -> String {
-        if dialect == .sqlite { return "rowid" }
+    /// Names the paging column a SQLite page adds (never copied).
+    private static let copyPositionColumn = "copy_position"
+
+    /// One page of `table` after `position`, and the position after it. SQLite pages by rowid (each
+    /// page is an index seek); PostgreSQL, the rarer source, by offset in primary-key order.
+    private func copyPage(of table: String, after position: Int64) async throws -> ([SQLRow], Int64) {
+        try await read { db in
+            switch db.dialect {
+            case .sqlite:
+                let rows = try SQLRow.fetchAll(
+                    db,
+                    sql: """
+                        SELECT rowid AS \(Self.copyPositionColumn), * FROM \(table) WHERE rowid > ?
+                        ORDER BY rowid LIMIT ?
+                        """,
+                    arguments: [position, Self.copyBatchSize])
+                return (rows, rows.last.map { $0[Self.copyPositionColumn] } ?? position)
+            case .postgres:
+                let rows = try SQLRow.fetchAll(
+                    db, sql: "SELECT * FROM \(table) ORDER BY \(Self.primaryKeyOrder(table)) LIMIT ? OFFSET ?",
+                    arguments: [Self.copyBatchSize, position])
+                return (rows, position + Int64(rows.count))
+            }
+        }
+    }
+
+    /// The primary key to page a PostgreSQL table by (`motivation_history` has none: all its columns).
+    private static func primaryKeyOrder(_ table: String) -> String {
         switch table {
-        case "undo_entries", "conversation_state": return "user_id"
-        case "early_statuses": return "message_sid"
-        case "refresh_tokens": return "token_hash"
-        case "motivation_history": return "user_id, sent_at, line"
-        default: return "id"
+        case "undo_entries", "conversation_state": "user_id"
+        case "early_statuses": "message_sid"
+        case "refresh_tokens": "token_hash"
+        case "motivation_history": "user_id, sent_at, line"
+        default: "id"
         }
     }
 

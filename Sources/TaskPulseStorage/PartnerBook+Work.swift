@@ -11,6 +11,8 @@ extension PartnerBook {
         else { return .notYetAccepted(link) }
         var assigned = draft
         assigned.assignedBy = userID
+        // The student's list and numbers are theirs: wait for their lock as their own texts do.
+        try db.lockPerson(studentID)
         var applier = ChangeApplier(db: db, userID: studentID, now: now, calculator: calculator)
         let task = try assigned.recurrence == nil ? applier.insertTask(assigned) : applier.insertSeries(assigned)
         try writeDelivery(to: studentID, kind: .assignment, taskID: task.id, payload: PartnerPayload(link: link.id), at: now)

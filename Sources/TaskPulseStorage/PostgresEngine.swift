@@ -9,9 +9,10 @@ import PostgresNIO
 ///
 /// The store's logic is synchronous SQL written once for both engines, so each transaction runs on a
 /// thread of its own pool (as many threads as connections) and waits there for each statement; the
-/// event loops and the cooperative pool never block. Transactions are SERIALIZABLE, as SQLite's single
-/// writer is, and one that loses a conflict (40001, 40P01, or a unique key another transaction took) runs
-/// again from the start; claims use READ COMMITTED with `FOR UPDATE SKIP LOCKED`.
+/// event loops and the cooperative pool never block. A person's changes run READ COMMITTED behind that
+/// person's advisory lock (``SQLTaskStore/writeAsPerson(_:_:)``), claims READ COMMITTED with
+/// `FOR UPDATE SKIP LOCKED`, other writes SERIALIZABLE, reads on a snapshot. A transaction that loses a
+/// conflict (40001, 40P01, or a unique key another transaction took) runs again from the start.
 final class PostgresEngine: StoreEngine {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
@@ -24,6 +25,9 @@ final class PostgresEngine: StoreEngine {
 
     /// How many times a transaction that lost a conflict is tried before the error reaches the caller.
     static let maximumAttempts = 20
+    /// A unique key a concurrent transaction took is seen by the next attempt; one that keeps failing is
+    /// a real duplicate, reported after this many.
+    static let maximumUniqueKeyAttempts = 3
 
     init(settings: PostgresSettings, logger: Logger) throws {
         let tls: PostgresClient.Configuration.TLS =
@@ -114,24 +118,29 @@ final class PostgresEngine: StoreEngine {
                                 sql: "SELECT pg_advisory_lock(?)", arguments: [PostgresSchema.retryQueueLockKey])
                         }
                         defer {
-                            if queued {
-                                _ = try? executor.execute(
-                                    sql: "SELECT pg_advisory_unlock(?)", arguments: [PostgresSchema.retryQueueLockKey])
+                            // A connection still holding the queue lock would stall every retry: close it
+                            // (the server then drops the lock) rather than hand it back to the pool.
+                            if queued, (try? executor.execute(
+                                sql: "SELECT pg_advisory_unlock(?)", arguments: [PostgresSchema.retryQueueLockKey])) == nil
+                            {
+                                executor.close()
                             }
                         }
-                        try executor.execute(sql: begin, arguments: [])
                         do {
+                            try executor.execute(sql: begin, arguments: [])
                             let result = try body(SQLDatabase(executor: executor, dialect: .postgres))
                             try executor.execute(sql: "COMMIT", arguments: [])
                             return result
                         } catch {
-                            _ = try? executor.execute(sql: "ROLLBACK", arguments: [])
+                            // A connection left inside a transaction must not go back to the pool.
+                            if (try? executor.execute(sql: "ROLLBACK", arguments: [])) == nil { executor.close() }
                             throw error
                         }
                     }
                 }
             } catch let error as PSQLError {
-                guard Self.isConflict(error), attempt < Self.maximumAttempts else { throw Self.translate(error) }
+                let limit = Self.sqlState(error) == "23505" ? Self.maximumUniqueKeyAttempts : Self.maximumAttempts
+                guard Self.isConflict(error), attempt < limit else { throw Self.translate(error) }
                 attempt += 1
                 // A short random pause, so the transactions that collided do not collide again.
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
@@ -200,21 +209,22 @@ private struct PostgresExecutor: SQLExecutor {
             throw StoreError.unavailable("a query must be one statement")
         }
         let result = try run(statement)
+        // Every row of one result shares one array of column names.
+        var names: [String]?
         return try result.rows.map { row in
-            var names: [String] = []
-            var values: [SQLValue] = []
-            names.reserveCapacity(row.count)
-            values.reserveCapacity(row.count)
-            for cell in row {
-                names.append(cell.columnName)
-                values.append(try Self.value(cell))
-            }
-            return SQLRow(names: names, values: values)
+            let columns = names ?? row.map(\.columnName)
+            names = columns
+            return SQLRow(names: columns, values: try row.map(Self.value))
         }
     }
 
     private func run(_ statement: PostgresQuery) throws -> PostgresQueryResult {
         try connection.query(statement, logger: logger).wait()
+    }
+
+    /// Closes the connection; the pool replaces it.
+    func close() {
+        _ = try? connection.close().wait()
     }
 
     private static func value(_ cell: PostgresCell) throws -> SQLValue {

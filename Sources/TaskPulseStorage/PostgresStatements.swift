@@ -3,6 +3,9 @@ import PostgresNIO
 
 /// Turns the store's SQL (SQLite style: `?` placeholders, several statements separated by `;`) into
 /// PostgreSQL statements with `$1...` placeholders and their own bindings.
+///
+/// It knows quoted strings and identifiers (`'...'`, `"..."`, with doubled quotes inside), which is all the
+/// store's SQL uses; it refuses comments and dollar quoting rather than misread a `?` or `;` inside them.
 enum PostgresStatements {
     /// - Throws: ``StoreError/unavailable(_:)`` when the number of `?` and of arguments differ (a bug).
     static func split(_ sql: String, arguments: SQLArguments) throws -> [PostgresQuery] {
@@ -39,6 +42,8 @@ enum PostgresStatements {
                 text += "$\(bindings.count)"
             case ";":
                 finish()
+            case "-" where text.last == "-", "*" where text.last == "/", "$" where text.last == "$":
+                throw StoreError.unavailable("comments and dollar quoting are not supported in: \(sql)")
             default:
                 text.append(character)
             }

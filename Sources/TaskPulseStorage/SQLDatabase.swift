@@ -189,8 +189,8 @@ extension SQLDatabase {
     /// Waits for this person's transaction lock (PostgreSQL; released at commit). SQLite has one writer at
     /// a time already. Take it first: later statements of a READ COMMITTED transaction see what the
     /// previous holder committed.
-    public func lockPerson(_ userID: UserID, when needed: Bool = true) throws {
-        guard needed, dialect == .postgres else { return }
+    public func lockPerson(_ userID: UserID) throws {
+        guard dialect == .postgres else { return }
         try execute(sql: "SELECT pg_advisory_xact_lock(?)", arguments: [userID.rawValue])
     }
 

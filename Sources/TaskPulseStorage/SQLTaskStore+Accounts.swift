@@ -105,19 +105,19 @@ extension SQLTaskStore {
             }
             if let priority = query.priority {
                 conditions.append("priority = ?")
-                _ = arguments.append(contentsOf: [priority.rawValue])
+                arguments.append(contentsOf: [priority.rawValue])
             }
             if let from = query.dueFrom {
                 conditions.append("due_at >= ?")
-                _ = arguments.append(contentsOf: [from.storageValue])
+                arguments.append(contentsOf: [from.storageValue])
             }
             if let before = query.dueBefore {
                 conditions.append("due_at < ?")
-                _ = arguments.append(contentsOf: [before.storageValue])
+                arguments.append(contentsOf: [before.storageValue])
             }
             if let text = query.text, !text.isEmpty {
                 conditions.append(db.dialect.containsText(column: "title"))
-                _ = arguments.append(contentsOf: [text])
+                arguments.append(contentsOf: [text])
             }
             let direction = query.descending ? "DESC" : "ASC"
             let order: String = switch query.sort {
@@ -127,7 +127,7 @@ extension SQLTaskStore {
             case .priority: "priority IS NULL, priority \(direction), due_at IS NULL, due_at, id"
             case .number: "number \(direction), id \(direction)"
             }
-            _ = arguments.append(contentsOf: [query.limit + 1, query.offset])
+            arguments.append(contentsOf: [query.limit + 1, query.offset])
             let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
@@ -148,9 +148,8 @@ extension SQLTaskStore {
 
     public func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool) {
         let calculator = self.calculator
-        return try await write(isolation: Self.isolation(for: change)) { db in
-            try db.lockPerson(userID, when: Self.isolation(for: change) == .readCommitted)
-            return try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
+        return try await writeAsPerson(userID) { db in
+            try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
         }
     }
 

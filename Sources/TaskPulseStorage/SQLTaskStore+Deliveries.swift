@@ -75,13 +75,26 @@ extension SQLTaskStore {
         }
     }
 
+    @discardableResult
     public func recordDeliveryResult(
-        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?
-    ) async throws {
+        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?, claimedAttempt: Int?
+    ) async throws -> Bool {
         let calculator = self.calculator
-        try await write { db in
+        return try await write(isolation: .readCommitted) { db in
             let id = deliveryID.rawValue
             let at = now.storageValue
+            guard
+                let row = try SQLRow.fetchOne(
+                    db, sql: "SELECT user_id FROM deliveries WHERE id = ?", arguments: [id])
+            else { return false }
+            // The result moves the person's series, digests and conversation on: their lock, as their texts take.
+            try db.lockPerson(UserID(row["user_id"]))
+            if let claimedAttempt {
+                let held = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ? AND status = 'sending' AND attempts = ?)",
+                    arguments: [id, claimedAttempt]) ?? false
+                guard held else { return false }
+            }
             if let emailCopy { try SQLTaskStore.insertEmailCopy(db, of: id, mail: emailCopy, now: now) }
             try SQLTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
             switch result {
@@ -133,6 +146,7 @@ extension SQLTaskStore {
             if !result.isRetry {
                 try SQLTaskStore.scheduleNextDigest(db, deliveryID: id, now: now, calculator: calculator)
             }
+            return true
         }
     }
 

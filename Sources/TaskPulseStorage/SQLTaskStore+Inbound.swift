@@ -39,10 +39,8 @@ extension SQLTaskStore {
         renderReply: @escaping @Sendable (ChangeOutcome, _ isFirstMessage: Bool) -> String
     ) async throws -> InboundResult {
         let calculator = self.calculator
-        let isolation = Self.isolation(for: change)
-        return try await write(isolation: isolation) { db in
-            // Texts from one person are applied one at a time, on every node (the same MessageSid too).
-            try db.lockPerson(userID, when: isolation == .readCommitted)
+        // Texts from one person are applied one at a time, on every node (the same MessageSid too).
+        return try await writeAsPerson(userID) { db in
             if let reply = try String.fetchOne(
                 db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [message.messageSid])
             {

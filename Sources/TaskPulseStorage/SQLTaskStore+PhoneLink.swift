@@ -64,7 +64,7 @@ extension SQLTaskStore {
     }
 
     public func verifyPhoneCode(userID: UserID, code: String, now: Date) async throws -> PhoneLinkOutcome {
-        try await write { db in
+        try await writeAsPerson(userID) { db in
             guard
                 let row = try SQLRow.fetchOne(
                     db,
@@ -89,6 +89,8 @@ extension SQLTaskStore {
             }
             guard (existing["login_email"] as String?) == nil else { return .linkedToAnotherAccount }
             let existingID: Int64 = existing["id"]
+            // The merge writes the texting person's list too.
+            try db.lockPerson(UserID(existingID))
             try SQLTaskStore.merge(account: userID.rawValue, into: existingID, db: db)
             return .linked(userID: UserID(existingID), merged: true)
         }

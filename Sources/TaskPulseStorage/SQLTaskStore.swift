@@ -22,9 +22,6 @@ public struct SQLTaskStore: TaskStore {
         SQLTaskStore(engine: try SQLiteEngine(path: path), calculator: calculator, logger: logger)
     }
 
-    /// Which engine the store runs on.
-    public var dialect: SQLDialect { engine.dialect }
-
     public func migrate() async throws {
         try await engine.migrate()
     }
@@ -49,14 +46,19 @@ public struct SQLTaskStore: TaskStore {
         try await engine.read(body)
     }
 
-    /// How a person's own change runs. Their task list, numbers, conversation and outbox belong to them
-    /// alone, so on PostgreSQL the change takes the person's lock and reads committed rows (no
-    /// serialization failures between people whose rows share an index page); rules that span people
-    /// (unique numbers, one pending digest, one MessageSid) are unique indexes, and a transaction that
-    /// hits one runs again. Partner changes touch two people: they stay serializable.
-    static func isolation(for change: TaskChange) -> TransactionIsolation {
-        if case .partner = change { return .serializable }
-        return .readCommitted
+    /// A write transaction that acts for one person: on PostgreSQL it first takes that person's lock and
+    /// reads committed rows, so one person's changes apply one at a time on every node (as SQLite's single
+    /// writer applies everything), and people never fail each other's transactions. Whoever else writes
+    /// this person's tasks, series, conversation or outbox (a partner's assignment, a delivery result, a
+    /// merge) takes the same lock. Rules that span people are unique indexes; a transaction that hits one
+    /// runs again.
+    func writeAsPerson<T: Sendable>(
+        _ userID: UserID, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+    ) async throws -> T {
+        try await write(isolation: .readCommitted) { db in
+            try db.lockPerson(userID)
+            return try body(db)
+        }
     }
 }
 

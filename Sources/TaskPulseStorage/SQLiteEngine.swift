@@ -83,9 +83,17 @@ private struct GRDBExecutor: SQLExecutor {
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
-        try Row.fetchAll(db, sql: sql, arguments: Self.statementArguments(arguments)).map { row in
-            SQLRow(names: Array(row.columnNames), values: row.databaseValues.map(Self.value))
+        // A cursor's row is only valid while iterating: copy its values at once; every row shares one
+        // array of column names.
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: Self.statementArguments(arguments))
+        var names: [String]?
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            let columns = names ?? Array(row.columnNames)
+            names = columns
+            rows.append(SQLRow(names: columns, values: row.databaseValues.map(Self.value)))
         }
+        return rows
     }
 
     private static func statementArguments(_ arguments: SQLArguments) -> StatementArguments {

@@ -4,7 +4,8 @@ import Foundation
 public enum TransactionIsolation: Sendable {
     /// The default: every transaction behaves as if it ran alone; a conflict is retried from the start.
     case serializable
-    /// For claiming work with `FOR UPDATE SKIP LOCKED`, which reads the latest committed rows by design.
+    /// Each statement reads the latest committed rows: for claiming work with `FOR UPDATE SKIP LOCKED`, and
+    /// for a person's changes behind their lock (``SQLTaskStore/writeAsPerson(_:_:)``).
     case readCommitted
 }
 

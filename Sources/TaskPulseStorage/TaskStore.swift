@@ -22,7 +22,7 @@ public enum ProviderStatus: Sendable, Equatable {
 extension TaskStore {
     /// Records what happened to a claimed delivery (no email copy).
     public func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws {
-        try await recordDeliveryResult(result, deliveryID: deliveryID, now: now, emailCopy: nil)
+        try await recordDeliveryResult(result, deliveryID: deliveryID, now: now, emailCopy: nil, claimedAttempt: nil)
     }
 }
 
@@ -97,9 +97,13 @@ public protocol TaskStore: Sendable {
 
     /// Records what happened to a claimed delivery and, in the same transaction, writes its email copy
     /// (at most one per row) when the person gets this kind by email too.
+    /// - Parameter claimedAttempt: the row's `attempts` when it was claimed; when given, nothing is recorded
+    ///   if the claim no longer holds (another node took the row over after a lease ran out).
+    /// - Returns: whether the result was recorded.
+    @discardableResult
     func recordDeliveryResult(
-        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?
-    ) async throws
+        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?, claimedAttempt: Int?
+    ) async throws -> Bool
 
     /// Applies a provider status callback (Twilio `MessageStatus`) to the delivery with that provider id.
     /// A status never moves backwards: `delivered` or `failed` stay, whatever arrives later.

@@ -174,6 +174,28 @@ struct ReminderDeliveryTests {
         }
     }
 
+    @Test("a dispatcher whose claim was taken over by another node neither sends nor records the row")
+    func lostClaimIsLeftAlone() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in _ = try await client.text("add stretch in 1 min") }
+            harness.clock.advance(by: 60)
+            let slow = try await harness.store.claimDueDeliveries(
+                now: harness.clock.now(), limit: 10, leaseUntil: harness.clock.now().addingTimeInterval(60))
+            // The slow node's lease runs out and another node claims the row.
+            harness.clock.advance(by: 61)
+            let other = try await harness.store.claimDueDeliveries(
+                now: harness.clock.now(), limit: 10, leaseUntil: harness.clock.now().addingTimeInterval(60))
+            #expect(other.map(\.delivery.attempts) == [2])
+            let decision = await harness.parts.dispatcher.decideWithCopy(try #require(slow.first))
+            #expect(decision.claimLost)
+            #expect(twilio.attempts == 0)
+            // The row is still the other node's to send.
+            let user = try #require(try await harness.store.user(phone: phone))
+            let row = try #require(try await harness.store.reminderDeliveries(userID: user.id).first)
+            #expect(row.status == .sending && row.attempts == 2)
+        }
+    }
+
     @Test("429 then 201: the reminder is retried after a backoff and sent once")
     func retryAfter429() async throws {
         try await Harness.with { harness, twilio in

@@ -27,8 +27,8 @@ struct UnavailableStore: TaskStore {
         -> ClaimedDelivery?
     { throw error }
     func recordDeliveryResult(
-        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?
-    ) async throws { throw error }
+        _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?, claimedAttempt: Int?
+    ) async throws -> Bool { throw error }
     func scheduleMissingDigests(now: Date) async throws -> Int { throw error }
     func pendingEmailVerification(token: String, now: Date) async throws -> PendingEmailVerification? { throw error }
     func confirmEmail(token: String, now: Date) async throws -> EmailConfirmation { throw error }

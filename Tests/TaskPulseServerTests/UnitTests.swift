@@ -112,6 +112,40 @@ struct UnitTests {
         #expect(!configuration.description.contains(configuration.webhookAuthToken))
     }
 
+    @Test("a PostgreSQL URL is read with its options; a bad one stops start-up naming the variable; logs hide the password")
+    func postgresURL() throws {
+        let configuration = try TaskPulseConfiguration(environment: [
+            "TASKPULSE_DATABASE_URL": "postgres://task%40pulse:s%3Acret@db.internal:6543/tasks?sslmode=require&pool_size=4",
+            "TASKPULSE_DISPATCH_LEASE_SECONDS": "90",
+        ])
+        guard case .postgres(let settings) = configuration.database else {
+            Issue.record("expected PostgreSQL, got \(configuration.database)")
+            return
+        }
+        #expect(settings.host == "db.internal" && settings.port == 6543 && settings.database == "tasks")
+        #expect(settings.username == "task@pulse" && settings.password == "s:cret")
+        #expect(settings.tls == .require && settings.poolSize == 4 && settings.searchPath == nil)
+        #expect(configuration.dispatchLease == 90)
+        #expect(!configuration.description.contains("cret"))
+        for (variable, value) in [
+            ("TASKPULSE_DATABASE_URL", "postgres://user@db.internal"),
+            ("TASKPULSE_DATABASE_URL", "postgres://db.internal/tasks"),
+            ("TASKPULSE_DATABASE_URL", "postgres://user@db.internal/tasks?sslmode=maybe"),
+            ("TASKPULSE_DATABASE_URL", "postgres://user@db.internal/tasks?pool_size=0"),
+            ("TASKPULSE_DATABASE_URL", "postgres://user@db.internal/tasks?search_path=a;drop"),
+            ("TASKPULSE_DATABASE_URL", "postgres://user@db.internal/tasks?poolsize=4"),
+            ("TASKPULSE_DATABASE_URL", "mysql://user@db.internal/tasks"),
+            ("TASKPULSE_DISPATCH_LEASE_SECONDS", "10"),
+        ] {
+            do {
+                _ = try TaskPulseConfiguration(environment: [variable: value])
+                Issue.record("\(variable)=\(value) was accepted")
+            } catch {
+                #expect(error.variable == variable)
+            }
+        }
+    }
+
     @Test("mail: SMTP when SMTP_URL is set, the dev mailbox in dev mode, none with Twilio and no SMTP_URL")
     func mailModes() throws {
         let smtp = try TaskPulseConfiguration(environment: [

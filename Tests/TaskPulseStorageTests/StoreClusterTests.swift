@@ -73,6 +73,13 @@ struct StoreClusterTests {
             let renewed = try await survivor.renewClaim(
                 ofDelivery: first.id, attempt: 2, leaseUntil: expired.addingTimeInterval(120))
             #expect(renewed?.delivery.id == first.id)
+            // Nor may its late result overwrite the row the survivor now holds.
+            #expect(
+                try await !dying.recordDeliveryResult(
+                    .retry(at: expired, errorCode: "20429", message: "busy"), deliveryID: first.id, now: expired,
+                    emailCopy: nil, claimedAttempt: first.attempts))
+            let row = try await survivor.deliveries(userID: first.userID).first { $0.id == first.id }
+            #expect(row?.status == .sending && row?.attempts == 2)
         }
     }
 

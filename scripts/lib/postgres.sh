@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by scripts/test and scripts/cluster: a throwaway PostgreSQL cluster in a temp folder.
+# Sourced by scripts/test and scripts/chaos/cluster_burst.py: a throwaway PostgreSQL cluster in a temp folder.
 #
 #   start_throwaway_postgres [extra postgres -c settings...]
 #       installs PostgreSQL with apt-get when initdb is missing, runs initdb in a temp folder, starts
