@@ -160,7 +160,10 @@ def main():
         deadline = time.time() + args.lease + 120
         while time.time() < deadline:
             tags = {r["body"].split("cluster-")[1].split(" ")[0] for r in tail.read() if "cluster-" in r["body"]}
-            if len(tags) >= args.n:
+            # Done when every reminder arrived and no row is still claimed: a row the dead node sent but never
+            # recorded is sent again when its lease runs out (the duplicate window), so wait for that too.
+            if len(tags) >= args.n and psql(database_url, "SELECT COUNT(*) FROM deliveries WHERE kind = 'reminder' "
+                                                          "AND status IN ('pending', 'sending')") == "0":
                 break
             time.sleep(0.5)
         time.sleep(2)  # catch late duplicates
