@@ -11,7 +11,8 @@ let package = Package(
     name: "TaskPulse",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "taskpulse", targets: ["taskpulse"])
+        .executable(name: "taskpulse", targets: ["taskpulse"]),
+        .executable(name: "taskpulse-bench", targets: ["taskpulse-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -99,10 +100,26 @@ let package = Package(
             dependencies: [
                 "TaskPulseDomain", "TaskPulseTiming", "TaskPulseStorage", "TaskPulseMessaging", "TaskPulseDispatch",
                 "TaskPulseServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Benchmark tools (scripts/bench/): fast fake Twilio, open-loop load, bulk seeding.
+        .executableTarget(
+            name: "taskpulse-bench",
+            dependencies: [
+                "TaskPulseServer", "TaskPulseMessaging", "TaskPulseTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -80,7 +80,7 @@ public struct Dispatcher: Service {
             while !stopping.isSet && !Task.isCancelled {
                 do {
                     let handled = try await drainOnce()
-                    if handled == 0 && !stopping.isSet { try await waitForWork() }
+                    if handled == 0 && !stopping.isSet { try await waitForWork(unless: stopping) }
                 } catch is CancellationError {
                     break
                 } catch {
@@ -116,20 +116,33 @@ public struct Dispatcher: Service {
         return claimed.count
     }
 
-    /// Sleeps until the next row is due, a wake-up signal, or the poll interval, whichever is first.
-    private func waitForWork() async throws {
-        let now = clock.now()
-        var deadline = now.addingTimeInterval(settings.pollInterval)
-        if let next = try await store.nextPendingDeliveryDue(), next < deadline { deadline = next }
-        guard deadline > now else { return }
-        let clock = self.clock
-        let wakeup = self.wakeup
-        let until = deadline
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await clock.sleep(until: until) }
-            group.addTask { await wakeup.wait() }
-            _ = try await group.next()
-            group.cancelAll()
+    /// Sleeps until the next row is due or the poll interval ends, whichever is first. A wake-up signal
+    /// (new rows written) makes it look again at when the next row is due: a reminder for next week
+    /// does not cost a claim round (a write transaction) per text that adds one.
+    private func waitForWork(unless stopping: StopFlag) async throws {
+        let pollEnd = clock.now().addingTimeInterval(settings.pollInterval)
+        while true {
+            let now = clock.now()
+            var deadline = pollEnd
+            if let next = try await store.nextPendingDeliveryDue(), next < deadline { deadline = next }
+            guard deadline > now else { return }
+            let clock = self.clock
+            let wakeup = self.wakeup
+            let until = deadline
+            let signalled = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await clock.sleep(until: until)
+                    return false
+                }
+                group.addTask {
+                    await wakeup.wait()
+                    return true
+                }
+                let first = try await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            if !signalled || Task.isCancelled || stopping.isSet { return }
         }
     }
 

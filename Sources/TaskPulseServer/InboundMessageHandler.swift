@@ -52,11 +52,17 @@ public struct InboundMessageHandler: Sendable {
     /// - Returns: the reply text, empty for none.
     /// - Throws: ``StoreError`` when the store cannot take the change (the webhook answers 503).
     public func handle(_ text: InboundText) async throws -> String {
-        if let reply = try await store.recordedReply(messageSid: text.messageSid) { return reply }
+        let sender = try await store.inboundSender(messageSid: text.messageSid, phone: text.from)
+        if let reply = sender.recordedReply { return reply }
         let now = clock.now()
         // A new number starts in the zone its country and area code suggest (DESIGN §3), never the server's.
-        let guessedZone = PhoneZoneGuess.zone(for: text.from) ?? defaultTimeZone
-        let user = try await store.ensureUser(phone: text.from, timeZoneID: guessedZone, now: now)
+        let user: User
+        if let known = sender.user {
+            user = known
+        } else {
+            let guessedZone = PhoneZoneGuess.zone(for: text.from) ?? defaultTimeZone
+            user = try await store.ensureUser(phone: text.from, timeZoneID: guessedZone, now: now)
+        }
         let zone = TimeZone(identifier: user.timeZoneID) ?? TimeZone(identifier: defaultTimeZone) ?? .gmt
         let morning = LocalTime(hour: user.settings.morningMinutes / 60, minute: user.settings.morningMinutes % 60)
             ?? LocalTime(hour: 9, minute: 0)!

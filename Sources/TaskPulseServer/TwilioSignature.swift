@@ -12,28 +12,43 @@ public struct TwilioSignature: Sendable {
 
     /// The signature Twilio computes for a form POST to `url` with `fields`.
     public func compute(url: String, fields: [(String, String)]) -> String {
-        // Names in byte order; repeated names keep all values, sorted too.
+        compute(url: url, signedFields: Self.signedFields(fields))
+    }
+
+    /// The fields as Twilio signs them: names in byte order (repeated names keep every value, sorted
+    /// too), each name followed by its value, concatenated.
+    static func signedFields(_ fields: [(String, String)]) -> [UInt8] {
         let sorted = fields.sorted { lhs, rhs in
-            if lhs.0 != rhs.0 { return Array(lhs.0.utf8).lexicographicallyPrecedes(Array(rhs.0.utf8)) }
-            return Array(lhs.1.utf8).lexicographicallyPrecedes(Array(rhs.1.utf8))
+            if !lhs.0.utf8.elementsEqual(rhs.0.utf8) { return lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8) }
+            return lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8)
         }
-        var message = Data(url.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(fields.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count })
         for (name, value) in sorted {
-            message.append(contentsOf: Array(name.utf8))
-            message.append(contentsOf: Array(value.utf8))
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: value.utf8)
         }
-        let code = HMAC<Insecure.SHA1>.authenticationCode(for: message, using: key)
-        return Data(code).base64EncodedString()
+        return bytes
+    }
+
+    private func compute(url: String, signedFields: [UInt8]) -> String {
+        var hmac = HMAC<Insecure.SHA1>(key: key)
+        hmac.update(data: Array(url.utf8))
+        hmac.update(data: signedFields)
+        return Data(hmac.finalize()).base64EncodedString()
     }
 
     /// Whether `signature` is valid for `url` and `fields`. Like Twilio's SDKs, the URL is also tried
     /// with its default port (`:443`/`:80`) added or removed, since Twilio is inconsistent there.
     public func isValid(signature: String, url: String, fields: [(String, String)]) -> Bool {
         let expected = Array(signature.utf8)
+        let signedFields = Self.signedFields(fields)
         var valid = false
         for candidate in TwilioSignature.urlVariants(url) {
             // Compare every candidate in constant time, without stopping early.
-            if constantTimeEquals(Array(compute(url: candidate, fields: fields).utf8), expected) { valid = true }
+            if constantTimeEquals(Array(compute(url: candidate, signedFields: signedFields).utf8), expected) {
+                valid = true
+            }
         }
         return valid
     }

@@ -80,14 +80,14 @@ extension ChangeApplier {
     // MARK: - Lists
 
     mutating func list(_ query: ListQuery, offset: Int) throws -> ChangeOutcome {
-        let all = try tasks(matching: query)
-        let page = Array(all.dropFirst(offset).prefix(ChangeApplier.listPageSize))
+        // Count them all, read one page: a person with 1,000 open tasks costs one page of rows.
+        let (total, page) = try tasks(matching: query, offset: offset, limit: ChangeApplier.listPageSize)
         try ensureStateRow()
         let json = String(decoding: try JSONEncoder().encode(query), as: UTF8.self)
         try db.execute(
             sql: "UPDATE conversation_state SET list_query = ?, list_offset = ? WHERE user_id = ?",
             arguments: [json, offset + page.count, userID.rawValue])
-        return .listed(page: page, total: all.count, offset: offset, view: query.view)
+        return .listed(page: page, total: total, offset: offset, view: query.view)
     }
 
     mutating func listMore() throws -> ChangeOutcome {
@@ -99,9 +99,11 @@ extension ChangeApplier {
         return try list(query, offset: (row["list_offset"] as Int?) ?? 0)
     }
 
-    private func tasks(matching query: ListQuery) throws -> [TaskItem] {
+    /// How many tasks match `query`, and the `limit` of them from `offset` on, in list order.
+    private func tasks(matching query: ListQuery, offset: Int, limit: Int) throws -> (total: Int, page: [TaskItem]) {
         if query.doneOnly {
-            return try SQLRow.fetchAll(
+            // The 50 most recently done ones are the list.
+            let recent = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'done'
@@ -109,19 +111,25 @@ extension ChangeApplier {
                     """,
                 arguments: [userID.rawValue]
             ).map(StoreRows.task)
+            return (recent.count, Array(recent.dropFirst(offset).prefix(limit)))
         }
-        var sql = "SELECT \(StoreRows.taskColumns) FROM tasks WHERE user_id = ? AND status = 'open'"
+        var filter = "FROM tasks WHERE user_id = ? AND status = 'open'"
         var arguments: [(any SQLValueConvertible)?] = [userID.rawValue]
         if let from = query.dueFrom {
-            sql += " AND due_at >= ?"
+            filter += " AND due_at >= ?"
             arguments.append(from.storageValue)
         }
         if let before = query.dueBefore {
-            sql += " AND due_at < ?"
+            filter += " AND due_at < ?"
             arguments.append(before.storageValue)
         }
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + filter, arguments: SQLArguments(arguments)) ?? 0
+        guard offset < total else { return (total, []) }
         // Dated tasks by time, then undated ones by number.
-        sql += " ORDER BY due_at IS NULL, due_at, number"
-        return try SQLRow.fetchAll(db, sql: sql, arguments: SQLArguments(arguments)).map(StoreRows.task)
+        let page = try SQLRow.fetchAll(
+            db, sql: "SELECT \(StoreRows.taskColumns) " + filter + " ORDER BY due_at IS NULL, due_at, number LIMIT ? OFFSET ?",
+            arguments: SQLArguments(arguments + [limit, offset])
+        ).map(StoreRows.task)
+        return (total, page)
     }
 }

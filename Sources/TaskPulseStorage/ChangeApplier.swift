@@ -182,14 +182,19 @@ struct ChangeApplier {
 
     /// The lowest number not used by one of the person's open tasks.
     func freeNumber() throws -> Int {
-        let used = try Int.fetchAll(
-            db, sql: "SELECT number FROM tasks WHERE user_id = ? AND status = 'open' ORDER BY number",
-            arguments: [userID.rawValue])
-        var candidate = 1
-        for number in used {
-            if number == candidate { candidate += 1 } else if number > candidate { break }
-        }
-        return candidate
+        // In SQL, on the open-number index: 1 if free, else the lowest number whose successor is free.
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT CASE
+                    WHEN NOT EXISTS (SELECT 1 FROM tasks WHERE user_id = ? AND status = 'open' AND number = 1) THEN 1
+                    ELSE (
+                        SELECT MIN(t.number) + 1 FROM tasks t
+                        WHERE t.user_id = ? AND t.status = 'open' AND NOT EXISTS (
+                            SELECT 1 FROM tasks u WHERE u.user_id = t.user_id AND u.status = 'open' AND u.number = t.number + 1))
+                END
+                """,
+            arguments: [userID.rawValue, userID.rawValue]) ?? 1
     }
 
     /// `preferred` when no open task uses it, else the lowest free number.

@@ -26,10 +26,21 @@ struct DigestScheduler {
 
     /// Makes sure every enabled digest of the person has its next run in the outbox.
     func ensureScheduled(_ user: User) throws {
+        // Two indexed lookups (the pending digest index, the small set of rows being sent) rather than a
+        // scan of every delivery the person ever had, which every text paid for before. The unary plus
+        // keeps SQLite's planner off the per-person index for the second part.
         let pending = Set(
             try String.fetchAll(
-                db, sql: "SELECT kind FROM deliveries WHERE user_id = ? AND status IN ('pending', 'sending') AND kind != 'reminder' AND channel = 'sms'",
-                arguments: [user.id.rawValue]))
+                db,
+                sql: """
+                    SELECT kind FROM deliveries
+                    WHERE user_id = ? AND status = 'pending'
+                        AND kind IN ('agenda', 'motivation', 'nudge', 'weekly', 'partner_weekly') AND channel = 'sms'
+                    UNION ALL
+                    SELECT kind FROM deliveries
+                    WHERE status = 'sending' AND +user_id = ? AND kind != 'reminder' AND channel = 'sms'
+                    """,
+                arguments: [user.id.rawValue, user.id.rawValue]))
         for kind in [DeliveryKind.agenda, .motivation, .weekly, .partnerWeekly] where !pending.contains(kind.rawValue) {
             try schedule(kind, for: user, after: now)
         }

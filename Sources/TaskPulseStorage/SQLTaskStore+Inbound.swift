@@ -27,10 +27,15 @@ extension SQLTaskStore {
         }
     }
 
-    public func recordedReply(messageSid: String) async throws -> String? {
+    public func inboundSender(messageSid: String, phone: Phone) async throws -> InboundSender {
         try await read { db in
-            try String.fetchOne(
+            let reply = try String.fetchOne(
                 db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [messageSid])
+            if reply != nil { return InboundSender(recordedReply: reply, user: nil) }
+            let user = try SQLRow.fetchOne(
+                db, sql: "SELECT \(StoreRows.userColumns) FROM users WHERE phone = ?", arguments: [phone.e164]
+            ).flatMap(StoreRows.user)
+            return InboundSender(recordedReply: nil, user: user)
         }
     }
 

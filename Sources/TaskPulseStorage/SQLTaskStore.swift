@@ -19,7 +19,7 @@ public struct SQLTaskStore: TaskStore {
     /// - Parameter calculator: time arithmetic for repeating tasks and zone changes.
     /// - Throws: ``StoreError/unavailable(_:)`` when the file cannot be opened.
     public static func sqlite(path: String, calculator: any OccurrenceCalculating, logger: Logger) throws -> SQLTaskStore {
-        SQLTaskStore(engine: try SQLiteEngine(path: path), calculator: calculator, logger: logger)
+        SQLTaskStore(engine: try SQLiteEngine(path: path, logger: logger), calculator: calculator, logger: logger)
     }
 
     public func migrate() async throws {

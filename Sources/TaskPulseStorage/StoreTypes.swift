@@ -160,6 +160,19 @@ public struct InboundMessage: Sendable, Equatable {
     }
 }
 
+/// The webhook's first look at a text: its recorded reply if it was handled before, else who sent it.
+public struct InboundSender: Sendable, Equatable {
+    /// The reply already given to this `MessageSid`; the text is a retry when set.
+    public var recordedReply: String?
+    /// The person with the sender's number, `nil` for a new number (or when the reply is recorded).
+    public var user: User?
+
+    public init(recordedReply: String?, user: User?) {
+        self.recordedReply = recordedReply
+        self.user = user
+    }
+}
+
 /// The result of handling an inbound text.
 public struct InboundResult: Sendable, Equatable {
     /// The reply to send back (empty for none).

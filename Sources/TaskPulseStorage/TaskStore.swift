@@ -67,8 +67,9 @@ public protocol TaskStore: Sendable {
     /// The person with this number, if known.
     func user(phone: Phone) async throws -> User?
 
-    /// The reply already given to `messageSid`, if that message was handled before.
-    func recordedReply(messageSid: String) async throws -> String?
+    /// In one read: the reply already given to `messageSid` (if that message was handled before) and the
+    /// person with number `phone` (if known). The webhook's first look at a text.
+    func inboundSender(messageSid: String, phone: Phone) async throws -> InboundSender
 
     /// Applies `change` for `userID` and records `message` with the reply, in one transaction.
     ///

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Converts between instants and a zone's wall clock, with DESIGN §3's DST rules.
 public enum ZonedTime {
@@ -36,6 +37,27 @@ public enum ZonedTime {
     public static func abbreviation(_ zone: TimeZone, at instant: Date) -> String {
         let isDaylight = zone.isDaylightSavingTime(for: instant)
         if let known = commonAbbreviations[zone.identifier] { return isDaylight ? known.daylight : known.standard }
+        // ICU's localized names are slow (a tenth of a webhook's formatting time): remember them per zone,
+        // daylight flag and offset, which is all the answer depends on.
+        let key = AbbreviationKey(zone: zone.identifier, isDaylight: isDaylight, offset: zone.secondsFromGMT(for: instant))
+        if let cached = abbreviationCache.withLock({ $0[key] }) { return cached }
+        let name = uncachedAbbreviation(zone, at: instant, isDaylight: isDaylight)
+        abbreviationCache.withLock { cache in
+            if cache.count > 2_000 { cache.removeAll() }
+            cache[key] = name
+        }
+        return name
+    }
+
+    private struct AbbreviationKey: Hashable {
+        var zone: String
+        var isDaylight: Bool
+        var offset: Int
+    }
+
+    private static let abbreviationCache = Mutex<[AbbreviationKey: String]>([:])
+
+    private static func uncachedAbbreviation(_ zone: TimeZone, at instant: Date, isDaylight: Bool) -> String {
         let style: NSTimeZone.NameStyle = isDaylight ? .shortDaylightSaving : .shortStandard
         if let name = zone.localizedName(for: style, locale: Locale(identifier: "en_US")),
             !name.hasPrefix("GMT+"), !name.hasPrefix("GMT-"), !name.contains(" ")

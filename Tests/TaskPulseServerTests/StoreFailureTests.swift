@@ -17,7 +17,7 @@ struct UnavailableStore: TaskStore {
     func ping() async throws { throw error }
     func ensureUser(phone: Phone, timeZoneID: String, now: Date) async throws -> User { throw error }
     func user(phone: Phone) async throws -> User? { throw error }
-    func recordedReply(messageSid: String) async throws -> String? { nil }
+    func inboundSender(messageSid: String, phone: Phone) async throws -> InboundSender { throw error }
     func handleInbound(
         _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
         renderReply: @escaping @Sendable (ChangeOutcome, Bool) -> String

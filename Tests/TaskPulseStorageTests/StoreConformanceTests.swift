@@ -69,7 +69,11 @@ struct StoreConformanceTests {
             #expect(first == InboundResult(reply: "first", isDuplicate: false, scheduledDelivery: true, isFirstMessage: true))
             #expect(second == InboundResult(reply: "first", isDuplicate: true, scheduledDelivery: false))
             #expect(try await store.tasks(userID: user.id, status: nil).count == 1)
-            #expect(try await store.recordedReply(messageSid: "SM1") == "first")
+            #expect(try await store.inboundSender(messageSid: "SM1", phone: phone).recordedReply == "first")
+            let fresh = try await store.inboundSender(messageSid: "SM2", phone: phone)
+            #expect(fresh.recordedReply == nil)
+            #expect(fresh.user?.id == user.id)
+            #expect(try await store.inboundSender(messageSid: "SM3", phone: Phone("+15550000042")!).user == nil)
         }
     }
 
