@@ -107,6 +107,7 @@ public func buildRouter(
     _ configuration: TaskPulseConfiguration, _ dependencies: Dependencies, parts: TaskPulseParts
 ) throws -> Router<TaskPulseRequestContext> {
     let router = Router(context: TaskPulseRequestContext.self)
+    router.add(middleware: ServerTimingMiddleware())
     router.get("/healthz") { _, _ in "ok\n" }
     // Load balancers often probe with HEAD.
     router.head("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"]) }

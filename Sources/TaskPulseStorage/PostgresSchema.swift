@@ -5,11 +5,18 @@
 /// new one is added to both lists. The first one creates everything SQLite reached in nine steps.
 enum PostgresSchema {
     static let migrations: [(id: String, sql: String)] = [
-        ("v9-partners", baseline)
+        ("v9-partners", baseline),
+        ("v10-list-order", listOrderIndex),
     ]
 
     /// Every migration runs in one transaction holding this advisory lock, so nodes starting together
     /// migrate one at a time and the others find the work done.
+    /// Open tasks in list order (dated ones by time, then undated ones by number), per person. The same
+    /// statement on both engines.
+    static let listOrderIndex = """
+        CREATE INDEX tasks_open_list_order ON tasks(user_id, (due_at IS NULL), due_at, number) WHERE status = 'open'
+        """
+
     static let migrationLockKey: Int64 = 0x7461_736B_7075_6C73  // "taskpuls"
 
     /// Transactions retried after a serialization conflict take this lock one at a time (PostgresEngine).

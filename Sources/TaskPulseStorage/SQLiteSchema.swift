@@ -352,6 +352,11 @@ enum SQLiteSchema {
                     CREATE INDEX consent_phone ON consent_events(phone, id);
                     """)
         }
+        migrator.registerMigration("v10-list-order") { db in
+            // "list" reads one page in list order straight off this index instead of sorting every open
+            // task (a person with 1,000 tasks paid for the sort on every text; issue 9).
+            try db.execute(sql: PostgresSchema.listOrderIndex)
+        }
         return migrator
     }
 }

@@ -23,8 +23,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Requests per second.") var rate: Int = 2000
     @Option(help: "Seconds to run.") var duration: Int = 20
     @Option(help: "Distinct sender numbers.") var phones: Int = 100
+    @Option(help: "Senders are +1555 followed by this number plus 0..<phones.") var phoneBase: Int = 2_000_000
     @Option(help: "Connections to the service.") var connections: Int = 32
-    @Option(help: "Comma-separated bodies, chosen in turn.") var bodies: String = "add buy milk at 18:30,list,done 1"
+    @Option(help: "Comma-separated bodies, chosen in turn; {i} becomes the request's index.") var bodies: String = "add buy milk at 18:30,list,done 1"
     @Option(help: "Seed for the phone choice.") var seed: UInt64 = 7
 
     func validate() throws {
@@ -55,14 +56,13 @@ struct LoadCommand: AsyncParsableCommand {
                     let wait = due - monotonicSeconds()
                     if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
                     if connection < 0 { connection = openConnection(host: host, port: port) }
-                    var status = connection < 0 ? 0 : exchange(requests[index], on: connection)
+                    let (status, serverTime) = connection < 0 ? (0, nil) : exchange(requests[index], on: connection)
                     if status == 0, connection >= 0 {
                         close(connection)
                         connection = -1
-                        status = 0
                     }
                     let latency = monotonicSeconds() - due
-                    state.results.withLock { $0.record(status: status, latency: latency) }
+                    state.results.withLock { $0.record(status: status, latency: latency, serverTime: serverTime) }
                 }
                 if connection >= 0 { close(connection) }
                 state.finished.add(1, ordering: .relaxed)
@@ -81,15 +81,16 @@ struct LoadCommand: AsyncParsableCommand {
         let signature = TwilioSignature(authToken: authToken)
         let texts = bodies.split(separator: ",").map(String.init)
         var generator = SplitMix64(seed: seed)
-        let runID = String(UInt32(truncatingIfNeeded: generator.next()), radix: 16)
+        // A fresh run id each run: a MessageSid seen before would be answered from the replay record.
+        let runID = String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
         return (0..<(rate * duration)).map { index in
             let serial = String(index, radix: 16)
             let sid = "SM" + runID + String(repeating: "0", count: max(0, 24 - serial.count)) + serial
-            let phone = "+1555" + String(2_000_000 + Int(generator.next() % UInt64(phones)))
+            let phone = "+1555" + String(phoneBase + Int(generator.next() % UInt64(phones)))
             let fields = [
                 ("MessageSid", sid), ("SmsSid", sid), ("SmsMessageSid", sid),
                 ("AccountSid", "ACbench00000000000000000000000000"), ("From", phone), ("To", "+15550009999"),
-                ("Body", texts[index % texts.count]), ("NumMedia", "0"), ("NumSegments", "1"),
+                ("Body", texts[index % texts.count].replacingOccurrences(of: "{i}", with: String(index))), ("NumMedia", "0"), ("NumSegments", "1"),
                 ("SmsStatus", "received"), ("ApiVersion", "2010-04-01"),
             ]
             let body = FormEncoding.encode(fields)
@@ -130,33 +131,38 @@ func openConnection(host: String, port: Int) -> Int32 {
     return descriptor
 }
 
-/// Sends one request and reads its whole response (Content-Length bodies); the status, or 0 when the
-/// connection failed or closed.
-func exchange(_ request: [UInt8], on descriptor: Int32) -> Int {
+/// Sends one request and reads its whole response (Content-Length bodies): the status (0 when the
+/// connection failed or closed) and the server's own time from its `Server-Timing` header (seconds).
+func exchange(_ request: [UInt8], on descriptor: Int32) -> (status: Int, serverTime: Double?) {
     var sent = 0
     while sent < request.count {
         let written = request.withUnsafeBytes { write(descriptor, $0.baseAddress! + sent, request.count - sent) }
-        if written <= 0 { return 0 }
+        if written <= 0 { return (0, nil) }
         sent += written
     }
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16_384)
     var headerEnd: Int?
     var bodyLength = 0
+    var serverTime: Double?
     while true {
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
-        if count <= 0 { return 0 }
+        if count <= 0 { return (0, nil) }
         received.append(contentsOf: buffer[0..<count])
         if headerEnd == nil, let end = headerEndIndex(received) {
             headerEnd = end
             let head = String(decoding: received[0..<end], as: UTF8.self).lowercased()
-            if let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }) {
+            let lines = head.split(separator: "\r\n")
+            if let line = lines.first(where: { $0.hasPrefix("content-length:") }) {
                 bodyLength = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+            }
+            if let line = lines.first(where: { $0.hasPrefix("server-timing:") }), let range = line.range(of: "dur=") {
+                serverTime = Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." }).map { $0 / 1000 }
             }
         }
         if let end = headerEnd, received.count >= end + bodyLength {
             let statusLine = String(decoding: received.prefix(12), as: UTF8.self)
-            return Int(statusLine.dropFirst(9).prefix(3)) ?? 0
+            return (Int(statusLine.dropFirst(9).prefix(3)) ?? 0, serverTime)
         }
     }
 }
@@ -180,20 +186,24 @@ final class LoadState: Sendable {
 struct LoadResults {
     var statuses: [Int: Int] = [:]
     var latencies: [Double] = []
+    var serverTimes: [Double] = []
 
     var failures: Int { statuses.filter { !(200..<300).contains($0.key) }.values.reduce(0, +) }
 
-    mutating func record(status: Int, latency: Double) {
+    mutating func record(status: Int, latency: Double, serverTime: Double?) {
         statuses[status, default: 0] += 1
         latencies.append(latency)
+        if let serverTime { serverTimes.append(serverTime) }
     }
 
     func summary(sent: Int, elapsed: Double, rate: Int) -> String {
         let sorted = latencies.sorted()
-        func percentile(_ q: Double) -> String {
-            guard !sorted.isEmpty else { return "-" }
-            let rank = max(0, min(sorted.count - 1, Int((q / 100 * Double(sorted.count)).rounded(.up)) - 1))
-            return milliseconds(sorted[rank])
+        let server = serverTimes.sorted()
+        // Nearest rank.
+        func percentile(_ q: Double, of values: [Double] = sorted) -> String {
+            guard !values.isEmpty else { return "-" }
+            let rank = max(0, min(values.count - 1, Int((q / 100 * Double(values.count)).rounded(.up)) - 1))
+            return milliseconds(values[rank])
         }
         let seconds = elapsed
         let answered = latencies.count
@@ -202,7 +212,9 @@ struct LoadResults {
         return """
             RESULT rate=\(rate)/s requests=\(sent) answered=\(answered) achieved=\(String(format: "%.0f", Double(answered) / seconds))/s \
             p50=\(percentile(50))ms p90=\(percentile(90))ms p99=\(percentile(99))ms p99.9=\(percentile(99.9))ms \
-            max=\(sorted.last.map(milliseconds) ?? "-")ms statuses={\(statusText)}
+            max=\(sorted.last.map(milliseconds) ?? "-")ms statuses={\(statusText)} \
+            server_p50=\(percentile(50, of: server))ms server_p99=\(percentile(99, of: server))ms \
+            server_max=\(server.last.map(milliseconds) ?? "-")ms
             """
     }
 

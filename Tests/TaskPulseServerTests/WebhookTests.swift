@@ -17,6 +17,9 @@ struct WebhookTests {
                 let response = try await client.text("add call mom tomorrow 9am")
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
+                // The server's own time, for benchmarks and browser tools: "app;dur=<ms with 3 decimals>".
+                let timing = try #require(response.headers[.init("Server-Timing")!])
+                #expect(timing.wholeMatch(of: /app;dur=\d+\.\d{3}/) != nil)
                 // A new number's first reply opens with the welcome and the guessed zone (area code 555: default).
                 #expect(response.text.contains("<Response><Message>Welcome to TaskPulse! Try:"))
                 #expect(
