@@ -150,6 +150,7 @@ let package = Package(
             name: "TaskPulseServerTests",
             dependencies: [
                 "TaskPulseServer", "TaskPulseTestSupport", "TaskPulseDispatch",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

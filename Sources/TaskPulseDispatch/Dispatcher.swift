@@ -14,9 +14,9 @@ import TaskPulseStorage
 public struct Dispatcher: Service {
     public struct Settings: Sendable {
         /// Rows claimed per round.
-        public var batchSize = 200
-        /// Sends in flight at once.
-        public var concurrency = 16
+        public var batchSize = 500
+        /// Sends in flight at once (the Twilio transport's connection pool is as wide).
+        public var concurrency = 64
         /// How long a claim holds before another round (or node) may take the row over.
         public var leaseDuration: TimeInterval = 60
         /// The longest sleep between looks at the store, so rows written by others are seen.

@@ -27,7 +27,7 @@ public struct TwilioSMSTransport: SMSTransport {
     public init(
         accountSID: String, authToken: String, sender: TwilioSender, apiBase: String,
         statusCallbackURL: String? = nil, timeout: TimeAmount = .seconds(15),
-        client: HTTPClient = .shared, logger: Logger
+        client: HTTPClient = TwilioSMSTransport.sharedClient, logger: Logger
     ) {
         self.accountSID = accountSID
         self.authToken = authToken
@@ -38,6 +38,15 @@ public struct TwilioSMSTransport: SMSTransport {
         self.client = client
         self.logger = logger
     }
+
+    /// The process's client for Twilio: like `HTTPClient.shared` (never shut down, lives as long as the
+    /// process) but with a connection pool as wide as the dispatcher's sends in flight; the default pool
+    /// of 8 connections per host held a reminder burst to a fraction of its rate (docs/BENCHMARKS.md).
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public func send(_ message: OutboundSMS) async -> SendOutcome {
         var request = HTTPClientRequest(url: "\(apiBase)/2010-04-01/Accounts/\(accountSID)/Messages.json")

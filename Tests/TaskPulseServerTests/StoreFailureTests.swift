@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -92,6 +93,48 @@ struct StoreFailureTests {
             #expect(response.headers[.retryAfter] == "5")
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .serviceUnavailable)
+        }
+    }
+}
+
+@Suite("When the real SQLite file cannot take the write")
+struct SQLiteFaultTests {
+    @Test("another connection holds the write lock: 503 with Retry-After, nothing half-written, Twilio's retry goes through once")
+    func lockedDatabase() async throws {
+        try await FakeTwilioServer.with { twilio in
+            try await TemporaryDatabase.with(engine: .sqlite) { database in
+                let harness = try await Harness(database: database, twilio: twilio)
+                // Another writer (a backup tool, a stray sqlite3 shell) holds the lock past the busy timeout.
+                let blocker = try DatabaseQueue(path: database.url)
+                let locked = DispatchSemaphore(value: 0)
+                let release = DispatchSemaphore(value: 0)
+                let holder = Thread {
+                    try? blocker.inDatabase { db in
+                        try db.execute(sql: "BEGIN IMMEDIATE")
+                        locked.signal()
+                        release.wait()
+                        try db.execute(sql: "ROLLBACK")
+                    }
+                    locked.signal()
+                }
+                holder.start()
+                locked.wait()
+                try await harness.application.test(.router) { client in
+                    let refused = try await client.text("add call mom tomorrow 9am", sid: "SMlocked")
+                    #expect(refused.status == .serviceUnavailable)
+                    #expect(refused.headers[.retryAfter] == "5")
+                    release.signal()
+                    locked.wait()
+                    let retried = try await client.text("add call mom tomorrow 9am", sid: "SMlocked")
+                    #expect(retried.status == .ok)
+                    #expect(retried.text.contains("Added #1 call mom"))
+                    let replayed = try await client.text("add call mom tomorrow 9am", sid: "SMlocked")
+                    #expect(replayed.text == retried.text)
+                }
+                try blocker.close()
+                let user = try #require(try await harness.store.user(phone: Phone("+15555550100")!))
+                #expect(try await harness.store.tasks(userID: user.id, status: .open).map(\.title) == ["call mom"])
+            }
         }
     }
 }

@@ -79,8 +79,12 @@ def taskpulse_burst(binary, tool, work, n, rate):
         clock = due.strftime("%I:%M%p").lstrip("0").lower()
         tag = "burst"
         started = time.time()
+        # The load tool sends rate x duration texts: make that exactly n.
+        rate = min(rate, n)
+        if n % rate:
+            sys.exit(f"N={n} must be a multiple of --rate {rate}")
         out = subprocess.run([tool, "load", "--url", service.webhook, "--auth-token", benchlib.TOKEN,
-                              "--rate", str(rate), "--duration", str(max(1, n // rate)), "--phones", "1000",
+                              "--rate", str(rate), "--duration", str(n // rate), "--phones", "1000",
                               "--bodies", f"remind me to ping {tag}-{{i}} at {clock}", "--connections", "16"],
                              capture_output=True, text=True)
         if out.returncode != 0:

@@ -68,7 +68,7 @@ def run_loadgen(peers, python, url, args):
     out = subprocess.run([python, os.path.join(peers, "loadgen.py"), "run", "--url", url, "--auth-token", benchlib.TOKEN,
                           "--concurrency", "16", "--duration", str(args.duration), "--phones", "100"],
                          capture_output=True, text=True, check=True).stdout
-    return out.strip().splitlines()[-1] if out.strip() else "(no output)"
+    return " | ".join(out.strip().splitlines()[-3:]) if out.strip() else "(no output)"
 
 
 def main():
