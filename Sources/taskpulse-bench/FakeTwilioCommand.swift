@@ -32,13 +32,12 @@ struct FakeTwilioCommand: AsyncParsableCommand {
             let text = fields.first { $0.0 == "Body" }?.1 ?? ""
             let number = sequence.add(1, ordering: .relaxed).newValue
             let sid = "SM" + String(format: "%032x", number)
-            journal.append(
-                "{\"ts\": \(received), \"sid\": \"\(sid)\", \"to\": \(JSONText.quoted(to)), \"body\": \(JSONText.quoted(text)), \"status\": 201}\n"
-            )
-            let answer = "{\"sid\": \"\(sid)\", \"status\": \"queued\", \"to\": \(JSONText.quoted(to))}"
+            let encoder = JSONEncoder()
+            journal.append(try encoder.encode(LogLine(ts: received, sid: sid, to: to, body: text, status: 201)) + [0x0A])
+            let answer = try encoder.encode(Answer(sid: sid, status: "queued", to: to))
             return Response(
                 status: .created, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: answer)))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
@@ -64,8 +63,8 @@ final class Journal: Service, Sendable {
         self.handle = handle
     }
 
-    func append(_ line: String) {
-        pending.withLock { $0.append(contentsOf: line.utf8) }
+    func append(_ line: Data) {
+        pending.withLock { $0.append(contentsOf: line) }
     }
 
     func run() async throws {
@@ -87,21 +86,18 @@ final class Journal: Service, Sendable {
     }
 }
 
-/// JSON string literals for the log lines.
-enum JSONText {
-    static func quoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20: output += String(format: "\\u%04x", scalar.value)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
-    }
+/// One line of the log, as `scripts/lib/fake_twilio.py` writes it.
+struct LogLine: Encodable {
+    var ts: Double
+    var sid: String
+    var to: String
+    var body: String
+    var status: Int
+}
+
+/// The Message resource fields a sender reads back.
+struct Answer: Encodable {
+    var sid: String
+    var status: String
+    var to: String
 }

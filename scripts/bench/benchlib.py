@@ -133,7 +133,7 @@ def stop(processes):
 class FakeTwilio:
     """A local fake Twilio: the stdlib one in scripts/lib (both sides), or the bench tool's fast one."""
 
-    def __init__(self, work, latency_ms=0.0, fast_tool=None, extra=()):
+    def __init__(self, work, latency_ms=0.0, fast_tool=None):
         self.port = free_port()
         self.log = os.path.join(work, f"sms-{self.port}.jsonl")
         self.base = f"http://127.0.0.1:{self.port}"
@@ -141,7 +141,7 @@ class FakeTwilio:
             command = [fast_tool, "fake-twilio", "--port", str(self.port), "--log", self.log]
         else:
             command = [sys.executable, os.path.join(ROOT, "scripts/lib/fake_twilio.py"), "--port", str(self.port),
-                       "--log", self.log, "--latency-ms", str(latency_ms), *extra]
+                       "--log", self.log, "--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:

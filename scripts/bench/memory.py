@@ -14,7 +14,6 @@ The peer's memory holding reminders is measured by scripts/bench/burst.py (it ho
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 import time

@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -81,6 +82,8 @@ def main():
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-peer", action="store_true")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
 
     binary, tool = benchlib.release_binary(build=not args.no_build)
     peers = None if args.no_peer else benchlib.peers_folder()
@@ -92,7 +95,7 @@ def main():
         processes.append(fake.process)
 
         # 1. wrk, TaskPulse.
-        service = benchlib.TaskPulse(binary, os.path.join(work), fake.base)
+        service = benchlib.TaskPulse(binary, work, fake.base)
         service.start()
         processes.append(service.process)
         bodies = os.path.join(work, "bodies-tp.txt")

@@ -31,7 +31,7 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kill_restart import ROOT, TOKEN, free_port, signed_text, stop_processes, wait_ready  # noqa: E402
+from kill_restart import ROOT, free_port, signed_text, start_service, stop_processes, wait_ready  # noqa: E402
 
 LIB = os.path.join(ROOT, "scripts/lib")
 
@@ -95,18 +95,10 @@ def main():
     ports = [free_port() for _ in range(args.nodes)]
 
     def start_node(index):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TASKPULSE_"))}
-        env.update({
-            "TASKPULSE_DATABASE_URL": database_url, "TASKPULSE_PORT": str(ports[index]),
-            # Every node checks signatures against the one public URL Twilio is given (DEPLOY.md).
-            "TASKPULSE_PUBLIC_URL": "https://taskpulse.example", "TASKPULSE_DEFAULT_TIMEZONE": "UTC",
-            "TASKPULSE_DISPATCH_LEASE_SECONDS": str(args.lease),
-            "TWILIO_ACCOUNT_SID": "ACchaos000000000000000000000000000", "TWILIO_AUTH_TOKEN": TOKEN,
-            "TWILIO_FROM_NUMBER": "+15550009999", "TWILIO_API_BASE": f"http://127.0.0.1:{twilio_port}",
-            "TASKPULSE_LOG_LEVEL": "warning",
-        })
-        return subprocess.Popen([args.binary, "serve"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=open(os.path.join(work, f"node{index + 1}.log"), "a"))
+        # Every node checks signatures against the one public URL Twilio is given (DEPLOY.md).
+        return start_service(args.binary, database_url, ports[index], twilio_port,
+                             os.path.join(work, f"node{index + 1}.log"), TASKPULSE_PUBLIC_URL="https://taskpulse.example",
+                             TASKPULSE_DEFAULT_TIMEZONE="UTC", TASKPULSE_DISPATCH_LEASE_SECONDS=str(args.lease))
 
     fake = subprocess.Popen([sys.executable, os.path.join(LIB, "fake_twilio.py"), "--port", str(twilio_port),
                              "--log", log, "--latency-ms", str(args.latency_ms)])

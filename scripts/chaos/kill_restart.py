@@ -73,6 +73,20 @@ def stop_processes(processes):
                 process.kill()
 
 
+def start_service(binary, database, port, twilio_port, log_path, **settings):
+    """Starts `taskpulse serve` in Twilio mode against the fake on `twilio_port`; `settings` adds or
+    overrides environment variables (TASKPULSE_PUBLIC_URL defaults to the node's own address)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TASKPULSE_"))}
+    env.update({
+        "TASKPULSE_DATABASE_URL": database, "TASKPULSE_PORT": str(port),
+        "TASKPULSE_PUBLIC_URL": f"http://127.0.0.1:{port}", "TWILIO_ACCOUNT_SID": "ACchaos000000000000000000000000000",
+        "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": "+15550009999",
+        "TWILIO_API_BASE": f"http://127.0.0.1:{twilio_port}", "TASKPULSE_LOG_LEVEL": "warning",
+    })
+    env.update(settings)
+    return subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=open(log_path, "a"))
+
+
 def read_log(path):
     if not os.path.exists(path):
         return []
@@ -94,16 +108,9 @@ def main():
     twilio_port, port = free_port(), free_port()
     processes = []
 
-    def start_service():
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TASKPULSE_"))}
-        env.update({
-            "TASKPULSE_DATABASE_URL": os.path.join(work, "taskpulse.sqlite"), "TASKPULSE_PORT": str(port),
-            "TASKPULSE_PUBLIC_URL": f"http://127.0.0.1:{port}", "TWILIO_ACCOUNT_SID": "ACchaos000000000000000000000000000",
-            "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": "+15550009999",
-            "TWILIO_API_BASE": f"http://127.0.0.1:{twilio_port}", "TASKPULSE_LOG_LEVEL": "warning",
-        })
-        process = subprocess.Popen([args.binary, "serve"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=open(os.path.join(work, "serve.log"), "a"))
+    def start():
+        process = start_service(args.binary, os.path.join(work, "taskpulse.sqlite"), port, twilio_port,
+                                os.path.join(work, "serve.log"))
         processes.append(process)
         wait_ready(f"http://127.0.0.1:{port}/readyz")
         return process
@@ -112,7 +119,7 @@ def main():
                              "--log", log, "--latency-ms", str(args.latency_ms)])
     processes.append(fake)
     try:
-        service = start_service()
+        service = start()
         url = f"http://127.0.0.1:{port}/twilio/sms"
         started = time.time()
         texts = [(f"+1555{2000000 + i % args.phones:07d}", f"remind me to ping chaos-{i} in 1 min", f"SMchaos{i:026d}")
@@ -133,7 +140,7 @@ def main():
         killed_at = len([r for r in read_log(log) if r.get("status") == 201])
         print(f"SIGKILL after {killed_at} of {args.n} reminders reached the fake Twilio")
         burst_start = min(r["ts"] for r in read_log(log))
-        start_service()
+        start()
         deadline = time.time() + 120
         while time.time() < deadline:
             bodies = [r["body"] for r in read_log(log) if r.get("status") == 201]

@@ -52,7 +52,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kill_restart import ROOT, TOKEN, free_port, read_log, signed_text, stop_processes, wait_ready  # noqa: E402
+from kill_restart import ROOT, free_port, read_log, signed_text, start_service, stop_processes, wait_ready  # noqa: E402
 
 MODES = ("429", "500", "slow", "hang")
 BASE_DELAY = 2.0  # RetryPolicy.baseDelay
@@ -163,16 +163,8 @@ class Scenario:
         probe = Probe(f"http://127.0.0.1:{self.port}/twilio/sms")
         try:
             wait_ready(f"http://127.0.0.1:{self.twilio_port}/control")
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TASKPULSE_"))}
-            env.update({
-                "TASKPULSE_DATABASE_URL": self.database, "TASKPULSE_PORT": str(self.port),
-                "TASKPULSE_PUBLIC_URL": f"http://127.0.0.1:{self.port}",
-                "TWILIO_ACCOUNT_SID": "ACchaos000000000000000000000000000", "TWILIO_AUTH_TOKEN": TOKEN,
-                "TWILIO_FROM_NUMBER": "+15550009999", "TWILIO_API_BASE": f"http://127.0.0.1:{self.twilio_port}",
-                "TASKPULSE_LOG_LEVEL": "notice",
-            })
-            service = subprocess.Popen([self.args.binary, "serve"], env=env, stdout=subprocess.DEVNULL,
-                                       stderr=open(os.path.join(self.work, "serve.log"), "a"))
+            service = start_service(self.args.binary, self.database, self.port, self.twilio_port,
+                                    os.path.join(self.work, "serve.log"), TASKPULSE_LOG_LEVEL="notice")
             processes.append(service)
             wait_ready(f"http://127.0.0.1:{self.port}/readyz")
             return self.drive(service, probe)

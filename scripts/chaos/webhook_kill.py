@@ -32,7 +32,7 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kill_restart import ROOT, TOKEN, free_port, signed_text, stop_processes, wait_ready  # noqa: E402
+from kill_restart import ROOT, free_port, signed_text, start_service, stop_processes, wait_ready  # noqa: E402
 
 
 class Load:
@@ -107,16 +107,8 @@ def main():
     twilio_port, port = free_port(), free_port()
     processes = []
 
-    def start_service():
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TASKPULSE_"))}
-        env.update({
-            "TASKPULSE_DATABASE_URL": database, "TASKPULSE_PORT": str(port),
-            "TASKPULSE_PUBLIC_URL": f"http://127.0.0.1:{port}", "TWILIO_ACCOUNT_SID": "ACchaos000000000000000000000000000",
-            "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": "+15550009999",
-            "TWILIO_API_BASE": f"http://127.0.0.1:{twilio_port}", "TASKPULSE_LOG_LEVEL": "warning",
-        })
-        process = subprocess.Popen([args.binary, "serve"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=open(os.path.join(work, "serve.log"), "a"))
+    def start():
+        process = start_service(args.binary, database, port, twilio_port, os.path.join(work, "serve.log"))
         processes.append(process)
         wait_ready(f"http://127.0.0.1:{port}/readyz")
         return process
@@ -124,7 +116,7 @@ def main():
     processes.append(subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/lib/fake_twilio.py"),
                                        "--port", str(twilio_port), "--log", os.path.join(work, "sms.jsonl")]))
     try:
-        service = start_service()
+        service = start()
         load = Load(f"http://127.0.0.1:{port}/twilio/sms", args.threads, args.phones)
         started = time.time()
         load.start()
@@ -133,7 +125,7 @@ def main():
             service.send_signal(signal.SIGKILL)
             service.wait()
             killed = time.time()
-            service = start_service()
+            service = start()
             print(f"kill {cycle + 1}: SIGKILL at {killed - started:.1f} s after {len(load.answers)} texts; "
                   f"ready again after {time.time() - killed:.2f} s")
         time.sleep(args.interval)
