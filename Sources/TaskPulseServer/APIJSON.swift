@@ -28,8 +28,12 @@ enum JSON {
             throw ResponseError(
                 APIError.response(status: .contentTooLarge, code: "body_too_large", message: "the body is over 64 KiB", field: nil))
         }
+        let data = Data(buffer.readableBytesView)
+        if let field = JSON.fieldHoldingNUL(data) {
+            throw FieldError.invalid(field, "\(field) contains a NUL character")
+        }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw ResponseError(
@@ -40,6 +44,32 @@ enum JSON {
             throw ResponseError(
                 APIError.response(status: .badRequest, code: "malformed_json", message: "the body is not a JSON object", field: nil))
         }
+    }
+
+    /// The path (`title`, `student_ids.0`) of the first string holding U+0000, which PostgreSQL's text
+    /// cannot store; `nil` for none. Only bodies with a `\u0000` escape are parsed twice.
+    static func fieldHoldingNUL(_ data: Data) -> String? {
+        guard data.range(of: Data("u0000".utf8)) != nil,
+            let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        else { return nil }
+        func search(_ value: Any, _ path: [String]) -> String? {
+            switch value {
+            case let text as String: return text.utf8.contains(0) ? path.joined(separator: ".") : nil
+            case let object as [String: Any]:
+                for key in object.keys.sorted() {
+                    if key.utf8.contains(0) { return (path + [key]).joined(separator: ".") }
+                    if let found = search(object[key]!, path + [key]) { return found }
+                }
+                return nil
+            case let array as [Any]:
+                for (index, element) in array.enumerated() {
+                    if let found = search(element, path + [String(index)]) { return found }
+                }
+                return nil
+            default: return nil
+            }
+        }
+        return search(object, [])
     }
 
     /// A 4xx answer thrown from deep in a handler.
@@ -211,6 +241,7 @@ struct QueryString: Sendable {
                 status: .badRequest, code: "malformed_query", message: "the query string is not valid percent-encoding",
                 field: nil)
         }
+        try FieldError.refusingNUL(pairs)
         values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
     }
 

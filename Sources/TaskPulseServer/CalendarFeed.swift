@@ -69,7 +69,7 @@ extension APIController {
         to router: Router<TaskPulseRequestContext>, api: RouterGroup<TaskPulseRequestContext>, programName: String
     ) {
         router.get("/calendar/{file}") { _, context -> Response in
-            guard let file = context.parameters.get("file"), file.hasSuffix(".ics"), file.count > 4,
+            guard let file = context.parameters.get("file"), file.hasSuffix(".ics"), file.count > 4, !file.utf8.contains(0),
                 let (_, tasks) = try await store.calendarFeed(token: String(file.dropLast(4)), now: clock.now())
             else {
                 return APIError.response(status: .notFound, code: "not_found", message: "no such calendar", field: nil)

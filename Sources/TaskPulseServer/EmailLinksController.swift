@@ -117,7 +117,8 @@ struct EmailLinksController: Sendable {
         var request = request
         let buffer = try await request.collectBody(upTo: Self.maximumBody)
         guard buffer.readableBytes > 0 else { return [:] }
-        guard let pairs = FormEncoding.decode(String(buffer: buffer)) else { return nil }
+        guard let pairs = FormEncoding.decode(String(buffer: buffer)), !pairs.contains(where: { $0.1.utf8.contains(0) })
+        else { return nil }
         return Dictionary(pairs.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
     }
 

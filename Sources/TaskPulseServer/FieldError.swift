@@ -23,6 +23,14 @@ struct FieldError: HTTPResponseError {
         FieldError(status: .badRequest, code: "missing_field", message: message, field: field)
     }
 
+    /// Refuses the first field whose name or value holds a NUL character: no person types one, and
+    /// PostgreSQL's text type cannot store it (it would otherwise surface as a 500 there).
+    static func refusingNUL(_ pairs: [(String, String)]) throws {
+        if let (name, _) = pairs.first(where: { $0.0.utf8.contains(0) || $0.1.utf8.contains(0) }) {
+            throw FieldError.invalid(name, "\(name) contains a NUL character")
+        }
+    }
+
     static let notFound = FieldError(status: .notFound, code: "not_found", message: "no such task", field: "id")
     static let unauthorized = FieldError(
         status: .unauthorized, code: "unauthorized", message: "a valid bearer access token is required", field: nil)

@@ -9,6 +9,8 @@ import TaskPulseTiming
 /// One inbound text as the webhook (or the simulator) received it.
 public struct InboundText: Sendable, Equatable {
     public var from: Phone
+    /// The text without NUL characters: no SMS carries one, and PostgreSQL's text type cannot store
+    /// one (both engines keep the same text).
     public var body: String
     /// Twilio's `MessageSid`, the idempotency key.
     public var messageSid: String
@@ -17,7 +19,7 @@ public struct InboundText: Sendable, Equatable {
 
     public init(from: Phone, body: String, messageSid: String, optOutType: String? = nil) {
         self.from = from
-        self.body = body
+        self.body = body.utf8.contains(0) ? String(String.UnicodeScalarView(body.unicodeScalars.filter { $0 != "\0" })) : body
         self.messageSid = messageSid
         self.optOutType = optOutType
     }

@@ -34,7 +34,7 @@ struct TwilioWebhookController: Sendable {
             return APIError.response(
                 status: .badRequest, code: "missing_field", message: "\(name) is required", field: name)
         }
-        guard let sid = values["MessageSid"], !sid.isEmpty, sid.count <= 64 else {
+        guard let sid = values["MessageSid"], TwilioWebhookController.isMessageSid(sid) else {
             return APIError.response(
                 status: .badRequest, code: "invalid_field", message: "MessageSid must be a Twilio message SID",
                 field: "MessageSid")
@@ -59,6 +59,16 @@ struct TwilioWebhookController: Sendable {
         }
     }
 
+    /// Twilio's SIDs are two letters and 32 hex digits; this takes any 1 to 64 ASCII letters, digits,
+    /// `-` and `_` (the simulator and load tools make their own), and nothing a database could choke on.
+    static func isMessageSid(_ sid: String) -> Bool {
+        (1...64).contains(sid.utf8.count)
+            && sid.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            }
+    }
+
     /// `POST /twilio/status`: delivery status callbacks, signed like inbound texts (twilio.md §5).
     func status(_ request: Request, context: TaskPulseRequestContext) async throws -> Response {
         let fields: [(String, String)]
@@ -70,13 +80,23 @@ struct TwilioWebhookController: Sendable {
         guard let sid = values["MessageSid"], !sid.isEmpty else {
             return APIError.response(status: .badRequest, code: "missing_field", message: "MessageSid is required", field: "MessageSid")
         }
+        guard TwilioWebhookController.isMessageSid(sid) else {
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "MessageSid must be a Twilio message SID", field: "MessageSid")
+        }
+        let errorCode = values["ErrorCode"].flatMap { $0.isEmpty ? nil : $0 }
+        guard errorCode.map({ $0.utf8.count <= 10 && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }) ?? true
+        else {
+            return APIError.response(
+                status: .badRequest, code: "invalid_field", message: "ErrorCode must be a Twilio error number", field: "ErrorCode")
+        }
         guard let statusText = values["MessageStatus"], let status = ProviderStatus(twilio: statusText) else {
             return APIError.response(
                 status: .badRequest, code: "invalid_field", message: "MessageStatus is missing or unknown", field: "MessageStatus")
         }
         do {
             let known = try await store.recordProviderStatus(
-                providerMessageID: sid, status: status, errorCode: values["ErrorCode"].flatMap { $0.isEmpty ? nil : $0 },
+                providerMessageID: sid, status: status, errorCode: errorCode,
                 now: clock.now())
             if !known { context.logger.notice("status for an unknown message", metadata: ["twilio.message_sid": "\(sid)"]) }
             return Response(status: .noContent)

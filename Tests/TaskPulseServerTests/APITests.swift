@@ -497,4 +497,26 @@ struct APITests {
             }
         }
     }
+
+    @Test("a NUL character in a JSON string, a query or a calendar token is a 400 naming the field or a 404, never a 500 (PostgreSQL cannot store it)")
+    func nulCharacters() async throws {
+        try await Harness.with { harness, _ in
+            try await harness.application.test(.router) { client in
+                let (token, _) = try await register(client, "nul@example.com")
+                let title = try await post(client, "/tasks", #"{"title": "pay\u0000 rent"}"#, token: token)
+                #expect(title.status == .badRequest)
+                #expect(try errorField(title) == "title")
+                let nested = try await post(client, "/students/messages", #"{"student_ids": ["\u0000"], "text": "hi"}"#, token: token)
+                #expect(nested.status == .badRequest)
+                #expect(try errorField(nested) == "student_ids.0")
+                let query = try await call(client, .get, "/tasks?status=open%00", token: token)
+                #expect(query.status == .badRequest)
+                #expect(try errorField(query) == "status")
+                #expect(try await client.execute(uri: "/calendar/abc%00.ics", method: .get).status == .notFound)
+                let list = try await call(client, .get, "/tasks", token: token)
+                #expect(list.status == .ok)
+                #expect(!list.text.contains("pay"))
+            }
+        }
+    }
 }

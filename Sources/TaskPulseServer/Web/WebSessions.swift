@@ -157,6 +157,7 @@ struct WebSessions: Sendable {
         guard let pairs = FormEncoding.decode(String(buffer: buffer)) else {
             throw FieldError(status: .badRequest, code: "malformed_form", message: "The form could not be read.", field: nil)
         }
+        try FieldError.refusingNUL(pairs)
         return Dictionary(pairs, uniquingKeysWith: { first, _ in first })
     }
 }
