@@ -144,6 +144,7 @@ let package = Package(
             name: "TaskPulseStorageTests",
             dependencies: [
                 "TaskPulseStorage", "TaskPulseTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -1,9 +1,10 @@
 import Foundation
+import GRDB
 import Logging
 import Testing
 
 import TaskPulseDomain
-import TaskPulseStorage
+@testable import TaskPulseStorage
 import TaskPulseTestSupport
 import TaskPulseTiming
 
@@ -32,6 +33,16 @@ struct CheckpointTests {
                 for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
             }
             #expect(found)
+        }
+    }
+
+    @Test("the writer flushes every commit to disk (synchronous FULL; GRDB's WAL set-up leaves NORMAL)")
+    func commitsAreFlushed() async throws {
+        try await TemporaryDatabase.with(engine: .sqlite) { database in
+            let engine = try SQLiteEngine(path: database.url, logger: Logger(label: "test"))
+            let mode = try await engine.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(mode == 2)
+            await engine.shutdown()
         }
     }
 }

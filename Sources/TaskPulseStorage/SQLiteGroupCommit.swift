@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Runs SQLite write transactions in groups: the ones that arrive while a group is being written
+/// wait and go into the next transaction together, each inside a savepoint of its own, so a burst of
+/// texts shares one commit and one flush to disk instead of paying one each.
+///
+/// Each body still behaves as its own transaction: it sees the writes before it, its own writes are
+/// undone when it throws (the others' are kept), and its caller hears back only after the group's
+/// COMMIT has reached the disk (a 200 to Twilio is never sent for a text a disk failure then loses).
+/// When SQLite gives up the whole transaction (a full disk, an I/O error) or the COMMIT fails, every
+/// body of the group gets that error. A body that arrives alone is written at once, without waiting.
+final class SQLiteGroupCommit: Sendable {
+    /// How to answer a body's caller once its group is committed (`nil`) or has failed (the error).
+    private typealias Answer = @Sendable (_ groupError: (any Error)?) -> Void
+
+    /// One body waiting for a group.
+    private struct Job: Sendable {
+        /// Runs the body in its savepoint; returns how to answer its caller and the body's own error.
+        var run: @Sendable (Database) -> (answer: Answer, failure: (any Error)?)
+        /// Answers the caller with `error` without running the body.
+        var fail: @Sendable (any Error) -> Void
+    }
+
+    private struct Queue {
+        var pending: [Job] = []
+        var writing = false
+    }
+
+    private let pool: DatabasePool
+    private let queue = Mutex(Queue())
+    /// The most bodies in one transaction: bounds how long the first of them waits for its COMMIT.
+    let maximumGroupSize: Int
+
+    init(pool: DatabasePool, maximumGroupSize: Int = 64) {
+        self.pool = pool
+        self.maximumGroupSize = maximumGroupSize
+    }
+
+    /// Bodies waiting for a group (for tests).
+    var waitingCount: Int { queue.withLock { $0.pending.count } }
+
+    /// Runs `body` in the next group and returns its result once that group is committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                run: { db in
+                    let result = Self.runInSavepoint(db, body)
+                    let answer: Answer = { groupError in
+                        if let groupError, case .success = result {
+                            continuation.resume(throwing: groupError)
+                        } else {
+                            continuation.resume(with: result)
+                        }
+                    }
+                    if case .failure(let error) = result { return (answer, error) }
+                    return (answer, nil)
+                },
+                fail: { error in continuation.resume(throwing: error) })
+            let startWriting = queue.withLock { queue in
+                queue.pending.append(job)
+                guard !queue.writing else { return false }
+                queue.writing = true
+                return true
+            }
+            if startWriting {
+                Task { await self.writeUntilEmpty() }
+            }
+        }
+    }
+
+    /// Writes groups while bodies are waiting, then lets the next `write` start again.
+    private func writeUntilEmpty() async {
+        while true {
+            let group: [Job] = queue.withLock { queue in
+                let group = Array(queue.pending.prefix(maximumGroupSize))
+                queue.pending.removeFirst(group.count)
+                if group.isEmpty { queue.writing = false }
+                return group
+            }
+            guard !group.isEmpty else { return }
+            await write(group: group)
+        }
+    }
+
+    /// One transaction for `group`; every caller is answered after it ends.
+    private func write(group: [Job]) async {
+        let outcome: (answers: [Answer], groupError: (any Error)?)
+        do {
+            outcome = try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                var answers: [Answer] = []
+                answers.reserveCapacity(group.count)
+                for job in group {
+                    let (answer, failure) = job.run(db)
+                    answers.append(answer)
+                    if !db.isInsideTransaction {
+                        // SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR...): what the
+                        // bodies before this one wrote is gone too, and the rest must not run in autocommit.
+                        return (answers, failure ?? DatabaseError(resultCode: .SQLITE_ABORT, message: "transaction rolled back"))
+                    }
+                }
+                do {
+                    try db.execute(sql: "COMMIT")
+                    return (answers, nil)
+                } catch {
+                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                    return (answers, error)
+                }
+            }
+        } catch {
+            // BEGIN failed (another process holds the lock past the busy timeout): nothing ran.
+            for job in group { job.fail(error) }
+            return
+        }
+        for answer in outcome.answers { answer(outcome.groupError) }
+        if let groupError = outcome.groupError {
+            for job in group[outcome.answers.count...] { job.fail(groupError) }
+        }
+    }
+
+    private static func runInSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) -> Result<T, any Error> {
+        do {
+            try db.execute(sql: "SAVEPOINT job")
+        } catch {
+            return .failure(error)
+        }
+        do {
+            let value = try body(db)
+            try db.execute(sql: "RELEASE job")
+            return .success(value)
+        } catch {
+            if db.isInsideTransaction {
+                try? db.execute(sql: "ROLLBACK TO job")
+                try? db.execute(sql: "RELEASE job")
+            }
+            return .failure(error)
+        }
+    }
+}

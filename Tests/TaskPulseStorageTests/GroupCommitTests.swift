@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import Testing
+
+@testable import TaskPulseStorage
+import TaskPulseTestSupport
+
+/// Counts the commits and rollbacks of the connection it observes.
+final class CommitCounter: TransactionObserver, Sendable {
+    let commits = Atomic<Int>(0)
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { commits.add(1, ordering: .relaxed) }
+    func databaseDidRollback(_ db: Database) {}
+}
+
+/// Write transactions that arrive together share one COMMIT (one flush to disk), and each still
+/// behaves as a transaction of its own.
+@Suite("SQLite group commit")
+struct GroupCommitTests {
+    func withEngine(_ body: (SQLiteEngine) async throws -> Void) async throws {
+        try await TemporaryDatabase.with(engine: .sqlite) { database in
+            let engine = try SQLiteEngine(path: database.url, logger: Logger(label: "test"))
+            try await engine.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)") }
+            try await body(engine)
+            await engine.shutdown()
+        }
+    }
+
+    @Test("40 writes queued behind a busy writer go into one transaction; one that throws loses only its own rows")
+    func queuedWritesShareOneCommit() async throws {
+        try await withEngine { engine in
+            let counter = CommitCounter()
+            try await engine.pool.writeWithoutTransaction { db in db.add(transactionObserver: counter, extent: .observerLifetime) }
+            let holding = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            // The first write holds the writer until the others are waiting.
+            let first = Task {
+                try await engine.groupCommit.write { db in
+                    holding.signal()
+                    release.wait()
+                    try db.execute(sql: "INSERT INTO t (x) VALUES (1000)")
+                }
+            }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { holding.wait(); continuation.resume() }
+            }
+            struct Refused: Error {}
+            let writes = (0..<40).map { index in
+                Task { () -> Bool in
+                    do {
+                        try await engine.groupCommit.write { db in
+                            try db.execute(sql: "INSERT INTO t (x) VALUES (?)", arguments: [index])
+                            if index == 7 { throw Refused() }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            while engine.groupCommit.waitingCount < 40 { try await Task.sleep(for: .milliseconds(5)) }
+            let commitsBefore = counter.commits.load(ordering: .relaxed)
+            release.signal()
+            try await first.value
+            var succeeded: [Int] = []
+            for (index, write) in writes.enumerated() where await write.value { succeeded.append(index) }
+            #expect(succeeded == Array(0..<40).filter { $0 != 7 })
+            // The held write's own commit, then one for all 40.
+            #expect(counter.commits.load(ordering: .relaxed) - commitsBefore == 2)
+            let stored = try await engine.pool.read { db in try Int.fetchAll(db, sql: "SELECT x FROM t ORDER BY x") }
+            #expect(stored == succeeded + [1000])
+        }
+    }
+
+    @Test("a write alone is committed at once, and a later one starts a new group")
+    func loneWrites() async throws {
+        try await withEngine { engine in
+            for index in 0..<3 {
+                try await engine.groupCommit.write { db in try db.execute(sql: "INSERT INTO t (x) VALUES (?)", arguments: [index]) }
+                let count = try await engine.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") }
+                #expect(count == index + 1)
+            }
+            #expect(engine.groupCommit.waitingCount == 0)
+        }
+    }
+
+    @Test("when the database fills up mid-group, exactly the writes that are stored were answered with success")
+    func fullDatabase() async throws {
+        try await withEngine { engine in
+            // A database that cannot grow past its current size plus a few pages: SQLITE_FULL, as on a full disk.
+            try await engine.pool.writeWithoutTransaction { db in
+                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages + 8)")
+            }
+            let writes = (0..<60).map { index in
+                Task { () -> Bool in
+                    do {
+                        try await engine.groupCommit.write { db in
+                            try db.execute(
+                                sql: "INSERT INTO t (x, payload) VALUES (?, zeroblob(2000))", arguments: [index])
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            var succeeded: Set<Int> = []
+            for (index, write) in writes.enumerated() where await write.value { succeeded.insert(index) }
+            let stored = Set(try await engine.pool.read { db in try Int.fetchAll(db, sql: "SELECT x FROM t") })
+            #expect(stored == succeeded)
+            #expect(succeeded.count < 60)
+            // Room again: writes go through.
+            try await engine.pool.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
+            try await engine.groupCommit.write { db in try db.execute(sql: "INSERT INTO t (x) VALUES (100)") }
+        }
+    }
+}
