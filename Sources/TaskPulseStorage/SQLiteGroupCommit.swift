@@ -105,7 +105,7 @@ final class SQLiteGroupCommit: Sendable {
                     try db.execute(sql: "COMMIT")
                     return (answers, nil)
                 } catch {
-                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                    Self.rollBack(db)
                     return (answers, error)
                 }
             }
@@ -120,22 +120,40 @@ final class SQLiteGroupCommit: Sendable {
         }
     }
 
+    /// The savepoint around each body; a name no body uses, so its own savepoints nest inside.
+    static let savepoint = "taskpulse_group_member"
+
+    /// Runs `body` in a savepoint of its own: its rows are undone when it throws. If they cannot be
+    /// undone, the whole group is rolled back, so a caller told "error" never has rows committed with
+    /// the others. Bodies must not swallow SQLite errors: after SQLite has rolled the transaction
+    /// back, their further statements would run in autocommit (none in this module do).
     private static func runInSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) -> Result<T, any Error> {
         do {
-            try db.execute(sql: "SAVEPOINT job")
+            try db.execute(sql: "SAVEPOINT \(savepoint)")
         } catch {
             return .failure(error)
         }
         do {
             let value = try body(db)
-            try db.execute(sql: "RELEASE job")
+            try db.execute(sql: "RELEASE \(savepoint)")
             return .success(value)
         } catch {
             if db.isInsideTransaction {
-                try? db.execute(sql: "ROLLBACK TO job")
-                try? db.execute(sql: "RELEASE job")
+                do {
+                    try db.execute(sql: "ROLLBACK TO \(savepoint)")
+                    try db.execute(sql: "RELEASE \(savepoint)")
+                } catch {
+                    rollBack(db)
+                }
             }
             return .failure(error)
+        }
+    }
+
+    /// Ends the group's transaction, trying twice: a transaction left open would stop GRDB for good.
+    static func rollBack(_ db: Database) {
+        for _ in 0..<2 where db.isInsideTransaction {
+            try? db.execute(sql: "ROLLBACK")
         }
     }
 }

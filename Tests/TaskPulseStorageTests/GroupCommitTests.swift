@@ -29,24 +29,39 @@ struct GroupCommitTests {
         }
     }
 
+    /// Starts a write that holds the writer until `release` is signalled, and waits until it does.
+    func holdWriter(_ engine: SQLiteEngine, release: DispatchSemaphore) async -> Task<Void, any Error> {
+        let holding = DispatchSemaphore(value: 0)
+        let first = Task {
+            try await engine.groupCommit.write { db in
+                holding.signal()
+                release.wait()
+                try db.execute(sql: "INSERT INTO t (x) VALUES (1000)")
+            }
+        }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { holding.wait(); continuation.resume() }
+        }
+        return first
+    }
+
+    /// Waits (at most 10 s) until `count` writes are queued.
+    func waitUntilQueued(_ engine: SQLiteEngine, _ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while engine.groupCommit.waitingCount < count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(engine.groupCommit.waitingCount == count)
+    }
+
     @Test("40 writes queued behind a busy writer go into one transaction; one that throws loses only its own rows")
     func queuedWritesShareOneCommit() async throws {
         try await withEngine { engine in
             let counter = CommitCounter()
             try await engine.pool.writeWithoutTransaction { db in db.add(transactionObserver: counter, extent: .observerLifetime) }
-            let holding = DispatchSemaphore(value: 0)
-            let release = DispatchSemaphore(value: 0)
             // The first write holds the writer until the others are waiting.
-            let first = Task {
-                try await engine.groupCommit.write { db in
-                    holding.signal()
-                    release.wait()
-                    try db.execute(sql: "INSERT INTO t (x) VALUES (1000)")
-                }
-            }
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { holding.wait(); continuation.resume() }
-            }
+            let release = DispatchSemaphore(value: 0)
+            let first = await holdWriter(engine, release: release)
             struct Refused: Error {}
             let writes = (0..<40).map { index in
                 Task { () -> Bool in
@@ -61,7 +76,7 @@ struct GroupCommitTests {
                     }
                 }
             }
-            while engine.groupCommit.waitingCount < 40 { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntilQueued(engine, 40)
             let commitsBefore = counter.commits.load(ordering: .relaxed)
             release.signal()
             try await first.value
@@ -95,6 +110,9 @@ struct GroupCommitTests {
                 let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
                 _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages + 8)")
             }
+            // All 60 wait behind a held write, so they go in as one group that outgrows the file.
+            let release = DispatchSemaphore(value: 0)
+            let first = await holdWriter(engine, release: release)
             let writes = (0..<60).map { index in
                 Task { () -> Bool in
                     do {
@@ -108,14 +126,46 @@ struct GroupCommitTests {
                     }
                 }
             }
-            var succeeded: Set<Int> = []
+            try await waitUntilQueued(engine, 60)
+            release.signal()
+            try await first.value
+            var succeeded: Set<Int> = [1000]
             for (index, write) in writes.enumerated() where await write.value { succeeded.insert(index) }
             let stored = Set(try await engine.pool.read { db in try Int.fetchAll(db, sql: "SELECT x FROM t") })
             #expect(stored == succeeded)
-            #expect(succeeded.count < 60)
+            #expect(succeeded.count < 61)
             // Room again: writes go through.
             try await engine.pool.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
             try await engine.groupCommit.write { db in try db.execute(sql: "INSERT INTO t (x) VALUES (100)") }
+        }
+    }
+
+    @Test("when the whole transaction is rolled back mid-group, every write of the group hears an error and none is stored")
+    func groupRolledBack() async throws {
+        try await withEngine { engine in
+            let release = DispatchSemaphore(value: 0)
+            let first = await holdWriter(engine, release: release)
+            let writes = (0..<5).map { index in
+                Task { () -> Bool in
+                    do {
+                        try await engine.groupCommit.write { db in
+                            try db.execute(sql: "INSERT INTO t (x) VALUES (?)", arguments: [index])
+                            // As SQLite does on SQLITE_FULL or SQLITE_IOERR: the whole transaction is gone.
+                            if index == 3 { try db.execute(sql: "ROLLBACK") }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            try await waitUntilQueued(engine, 5)
+            release.signal()
+            try await first.value
+            for write in writes { #expect(await write.value == false) }
+            let stored = try await engine.pool.read { db in try Int.fetchAll(db, sql: "SELECT x FROM t ORDER BY x") }
+            #expect(stored == [1000])
+            try await engine.groupCommit.write { db in try db.execute(sql: "INSERT INTO t (x) VALUES (7)") }
         }
     }
 }
