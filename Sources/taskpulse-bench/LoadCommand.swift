@@ -10,6 +10,7 @@ import Glibc
 import Synchronization
 import TaskPulseMessaging
 import TaskPulseServer
+import TaskPulseTestSupport
 
 /// Open-loop webhook load: signed texts at a fixed rate, each with its own `MessageSid`, latency counted
 /// from the moment each request was due to leave (so a stalled server cannot hide behind a slow client:
@@ -220,18 +221,5 @@ struct LoadResults {
 
     private func milliseconds(_ seconds: Double) -> String {
         String(format: "%.2f", seconds * 1000)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a run's phone choice can be repeated.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

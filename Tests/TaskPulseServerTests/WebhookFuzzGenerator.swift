@@ -1,6 +1,7 @@
 import Foundation
 
 import TaskPulseMessaging
+import TaskPulseTestSupport
 
 /// Builds the fuzzer's requests: mostly signed texts with strange bodies (so the parser, the
 /// planner and the store see them), and around them broken forms, raw byte mutations, oversized
