@@ -5,9 +5,6 @@ Python seed stack is beside the project (`../shared/peers`, or `TASKPULSE_PEERS`
 under gunicorn with 2 workers, on the same machine, so both sides meet the same tools. Signs
 texts exactly as Twilio does (HMAC-SHA1 over the URL and the sorted form fields).
 """
-import base64
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -21,6 +18,9 @@ import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+import service  # noqa: E402
+from service import free_port, stop_processes as stop, wait_ready  # noqa: E402,F401
 TOKEN = "bench-token"
 ACCOUNT_SID = "ACbench00000000000000000000000000"
 SERVICE_NUMBER = "+15550009999"
@@ -52,26 +52,6 @@ def load_average():
         return "unknown"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url, timeout=60, process=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process is not None and process.poll() is not None:
-            sys.exit(f"process for {url} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.05)
-    sys.exit(f"not ready at {url} after {timeout} s")
-
-
 def release_binary(build=True):
     """Builds (unless `build` is false) and returns the release `taskpulse` binary and the bench tool."""
     if build:
@@ -85,8 +65,7 @@ def release_binary(build=True):
 
 
 def twilio_signature(url, fields, token=TOKEN):
-    payload = url + "".join(k + fields[k] for k in sorted(fields))
-    return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+    return service.twilio_signature(url, fields, token)
 
 
 def inbound_fields(phone, body, sid):
@@ -119,15 +98,6 @@ def rss_kb(pid):
     return 0
 
 
-def stop(processes):
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 class FakeTwilio:

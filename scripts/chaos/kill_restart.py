@@ -11,13 +11,9 @@ Prints how many arrived, how many duplicates the crash window produced, and how 
 Exits 1 if any reminder is missing.
 """
 import argparse
-import base64
-import hashlib
-import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,49 +24,21 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+from service import free_port, stop_processes, twilio_signature, wait_ready  # noqa: E402,F401
 TOKEN = "chaos-token"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.1)
-    sys.exit(f"service not ready at {url}")
 
 
 def signed_text(url, phone, body, sid, public_url=None):
     """Posts a text as Twilio would, signed for `public_url` (the URL Twilio was given; default `url`)."""
     fields = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "ACchaos000000000000000000000000000",
               "From": phone, "To": "+15550009999", "Body": body, "NumMedia": "0"}
-    payload = (public_url or url) + "".join(k + fields[k] for k in sorted(fields))
-    signature = base64.b64encode(hmac.new(TOKEN.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+    signature = twilio_signature(public_url or url, fields, TOKEN)
     request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), method="POST",
                                      headers={"X-Twilio-Signature": signature,
                                               "Content-Type": "application/x-www-form-urlencoded"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status
-
-
-def stop_processes(processes):
-    """Terminates each process still running, killing it after 10 seconds."""
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def start_service(binary, database, port, twilio_port, log_path, **settings):
