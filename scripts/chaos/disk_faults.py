@@ -155,7 +155,9 @@ def fill(path):
 def full_disk(binary, work):
     folder = os.path.join(work, "full")
     os.makedirs(folder)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", folder], check=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", folder], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        return f"SKIPPED: cannot mount a tmpfs here ({mounted.stderr.strip()})"
     run = Run(binary, folder, work)
     try:
         run.start()
@@ -190,7 +192,8 @@ def read_only(binary, work):
     os.makedirs(folder)
     with open(image, "wb") as f:
         f.truncate(32 * 1024 * 1024)
-    subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True)
+    if subprocess.run(["mkfs.ext4", "-q", "-F", image], capture_output=True).returncode != 0:
+        return "SKIPPED: mkfs.ext4 failed here"
     mounted = subprocess.run(["mount", "-o", "loop,errors=remount-ro", image, folder], capture_output=True, text=True)
     if mounted.returncode != 0:
         return f"SKIPPED: cannot loop-mount an ext4 image here ({mounted.stderr.strip()})"
@@ -253,7 +256,8 @@ def main():
         try:
             outcome = {"full": full_disk, "readonly": read_only}[fault](binary, work)
         except subprocess.CalledProcessError as error:
-            outcome = f"SKIPPED: {' '.join(error.cmd)} failed here (exit {error.returncode})"
+            # Set-up that cannot run here returned SKIPPED above; a step failing mid-test is a failure.
+            outcome = [f"{' '.join(error.cmd)} failed (exit {error.returncode})"]
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if isinstance(outcome, str):
