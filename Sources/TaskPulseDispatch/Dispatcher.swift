@@ -206,15 +206,22 @@ public struct Dispatcher: Service {
     /// this row's result. An email row sends the copy (or the address confirmation) it carries.
     func decideWithCopy(_ claimedEarlier: ClaimedDelivery) async -> Decision {
         // Rows wait for a free send slot after the claim: re-read the person and task now (DESIGN §3:
-        // the opt-out check happens at send time), and renew the lease so no other node takes the row over
-        // while it is being sent. A claim that no longer holds is left to whoever holds it now.
+        // the opt-out check happens at send time). A claim with less than half its lease left is renewed
+        // in the same step, so no other node takes the row over while it is being sent; a fresher one is
+        // only read (no write transaction per send). A claim that no longer holds is left to its holder.
         let claimed: ClaimedDelivery
         do {
-            guard
-                let current = try await store.renewClaim(
-                    ofDelivery: claimedEarlier.delivery.id, attempt: claimedEarlier.delivery.attempts,
-                    leaseUntil: clock.now().addingTimeInterval(settings.leaseDuration))
-            else {
+            let id = claimedEarlier.delivery.id
+            let attempt = claimedEarlier.delivery.attempts
+            let now = clock.now()
+            let current =
+                if Self.needsRenewal(leaseUntil: claimedEarlier.leaseUntil, now: now, leaseDuration: settings.leaseDuration) {
+                    try await store.renewClaim(
+                        ofDelivery: id, attempt: attempt, leaseUntil: now.addingTimeInterval(settings.leaseDuration))
+                } else {
+                    try await store.currentClaim(ofDelivery: id, attempt: attempt)
+                }
+            guard let current else {
                 return Decision(result: .canceled(reason: "claim no longer held"), claimLost: true)
             }
             claimed = current
@@ -255,6 +262,14 @@ public struct Dispatcher: Service {
                 : .sent(providerMessageID: sid, body: message.sms)
         }
         return Decision(result: result, emailCopy: message.email)
+    }
+
+    /// Whether a claim holding until `leaseUntil` (unknown: `nil`) must be renewed before its send: when
+    /// less than half the lease is left. Half of the shortest lease allowed (40 s) still outlasts a send's
+    /// timeout (15 s).
+    static func needsRenewal(leaseUntil: Date?, now: Date, leaseDuration: TimeInterval) -> Bool {
+        guard let leaseUntil else { return true }
+        return leaseUntil.timeIntervalSince(now) < leaseDuration / 2
     }
 
     /// A scheduled message rendered for its channels, with what it said (nudged tasks, motivation line).

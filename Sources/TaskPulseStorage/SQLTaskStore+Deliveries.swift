@@ -36,8 +36,7 @@ extension SQLTaskStore {
             var users: [Int64: User] = [:]
             for id in ids.sorted() {
                 guard
-                    let row = try SQLRow.fetchOne(
-                        db, sql: "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
+                    let row = try SQLRow.fetchOne(db, sql: StoreRows.deliveryByID, arguments: [id])
                 else { continue }
                 let delivery = StoreRows.delivery(row)
                 let user: User
@@ -50,7 +49,7 @@ extension SQLTaskStore {
                     continue
                 }
                 let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
-                claimed.append(ClaimedDelivery(delivery: delivery, user: user, task: task))
+                claimed.append(ClaimedDelivery(delivery: delivery, user: user, task: task, leaseUntil: leaseUntil))
             }
             return claimed.sorted { $0.delivery.dueAt < $1.delivery.dueAt }
         }
@@ -63,16 +62,28 @@ extension SQLTaskStore {
             let held = try db.execute(
                 sql: "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = 'sending' AND attempts = ?",
                 arguments: [leaseUntil.storageValue, deliveryID.rawValue, attempt])
-            guard held == 1,
-                let row = try SQLRow.fetchOne(
-                    db, sql: "SELECT \(StoreRows.deliveryColumns) FROM deliveries WHERE id = ?",
-                    arguments: [deliveryID.rawValue])
-            else { return nil }
-            let delivery = StoreRows.delivery(row)
-            guard let user = try StoreRows.fetchUser(db, id: delivery.userID) else { return nil }
-            let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
-            return ClaimedDelivery(delivery: delivery, user: user, task: task)
+            guard held == 1 else { return nil }
+            return try SQLTaskStore.heldClaim(db, deliveryID: deliveryID, attempt: attempt)
         }
+    }
+
+    public func currentClaim(ofDelivery deliveryID: DeliveryID, attempt: Int) async throws -> ClaimedDelivery? {
+        try await read { db in try SQLTaskStore.heldClaim(db, deliveryID: deliveryID, attempt: attempt) }
+    }
+
+    private static let heldDeliverySQL =
+        "SELECT \(StoreRows.deliveryColumns), lease_until FROM deliveries WHERE id = ? AND status = 'sending' AND attempts = ?"
+
+    /// The delivery with its person and task, if the claim `attempt` still holds.
+    private static func heldClaim(_ db: SQLDatabase, deliveryID: DeliveryID, attempt: Int) throws -> ClaimedDelivery? {
+        guard let row = try SQLRow.fetchOne(db, sql: heldDeliverySQL, arguments: [deliveryID.rawValue, attempt]) else {
+            return nil
+        }
+        let delivery = StoreRows.delivery(row)
+        guard let user = try StoreRows.fetchUser(db, id: delivery.userID) else { return nil }
+        let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
+        let leaseUntil = (row["lease_until"] as Double?).map(Date.init(storageValue:))
+        return ClaimedDelivery(delivery: delivery, user: user, task: task, leaseUntil: leaseUntil)
     }
 
     @discardableResult
@@ -83,20 +94,19 @@ extension SQLTaskStore {
         return try await write(isolation: .readCommitted) { db in
             let id = deliveryID.rawValue
             let at = now.storageValue
-            guard
-                let row = try SQLRow.fetchOne(
-                    db, sql: "SELECT user_id FROM deliveries WHERE id = ?", arguments: [id])
-            else { return false }
-            // The result moves the person's series, digests and conversation on: their lock, as their texts take.
-            try db.lockPerson(UserID(row["user_id"]))
-            if let claimedAttempt {
-                let held = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ? AND status = 'sending' AND attempts = ?)",
-                    arguments: [id, claimedAttempt]) ?? false
-                guard held else { return false }
+            guard var row = try DeliveryFacts.fetch(db, id: id) else { return false }
+            // The result moves the person's series, digests and conversation on: their lock, as their texts
+            // take. On PostgreSQL the row is read again under it: another node may have taken it over meanwhile.
+            try db.lockPerson(row.userID)
+            if db.dialect == .postgres {
+                guard let locked = try DeliveryFacts.fetch(db, id: id) else { return false }
+                row = locked
+            }
+            if let claimedAttempt, row.status != DeliveryStatus.sending.rawValue || row.attempts != claimedAttempt {
+                return false
             }
             if let emailCopy { try SQLTaskStore.insertEmailCopy(db, of: id, mail: emailCopy, now: now) }
-            try SQLTaskStore.afterReminder(db, deliveryID: id, result: result, now: now, calculator: calculator)
+            try SQLTaskStore.afterReminder(db, delivery: row, result: result, now: now, calculator: calculator)
             switch result {
             case .sent(let providerMessageID, let body), .sentDigest(let providerMessageID, let body, _, _):
                 // A verification link is a secret: once sent, the outbox keeps neither the token nor the link.
@@ -141,9 +151,11 @@ extension SQLTaskStore {
             case .canceled(let reason):
                 try finish(db, id: id, status: .canceled, code: nil, message: reason, at: at)
             }
-            try SQLTaskStore.afterEmailCopyEnded(db, deliveryID: id, now: now)
+            if row.channel == DeliveryChannel.email.rawValue || row.carriesSecret {
+                try SQLTaskStore.afterEmailCopyEnded(db, deliveryID: id, now: now)
+            }
             // After the row's own outcome (and any nudge marks), the schedule moves on.
-            if !result.isRetry {
+            if !result.isRetry, row.isSMSDigest {
                 try SQLTaskStore.scheduleNextDigest(db, deliveryID: id, now: now, calculator: calculator)
             }
             return true
@@ -263,7 +275,8 @@ extension SQLTaskStore {
     /// A reminder was handled: remember it for replies ("done" right after it) and let a repeating
     /// task's next occurrence appear (DESIGN §2).
     static func afterReminder(
-        _ db: SQLDatabase, deliveryID: Int64, result: DeliveryResult, now: Date, calculator: any OccurrenceCalculating
+        _ db: SQLDatabase, delivery: DeliveryFacts, result: DeliveryResult, now: Date,
+        calculator: any OccurrenceCalculating
     ) throws {
         let passed: Bool
         switch result {
@@ -271,10 +284,8 @@ extension SQLTaskStore {
             passed = true
         case .retry, .canceled: passed = false
         }
-        guard passed, let row = try SQLRow.fetchOne(
-            db, sql: "SELECT user_id, task_id FROM deliveries WHERE id = ? AND kind = 'reminder' AND channel = 'sms'",
-            arguments: [deliveryID]),
-            let taskID = row["task_id"] as Int64?, let task = try StoreRows.fetchTask(db, id: TaskID(taskID))
+        guard passed, delivery.kind == DeliveryKind.reminder.rawValue, delivery.channel == DeliveryChannel.sms.rawValue,
+            let taskID = delivery.taskID, let task = try StoreRows.fetchTask(db, id: TaskID(taskID))
         else { return }
         switch result {
         case .sent, .sentByEmail:
@@ -423,5 +434,33 @@ extension SQLTaskStore {
                 WHERE id = (SELECT user_id FROM deliveries WHERE id = ?)
                 """,
             arguments: [now.storageValue, deliveryID])
+    }
+}
+
+/// What recording a result needs to know about its row, read once at the start.
+struct DeliveryFacts {
+    var userID: UserID
+    var taskID: Int64?
+    var kind: String
+    var channel: String
+    var status: String
+    var attempts: Int
+
+    /// A confirmation link or phone code: its payload is a secret, cleared once the row has ended.
+    var carriesSecret: Bool {
+        kind == DeliveryKind.emailVerification.rawValue || kind == DeliveryKind.phoneCode.rawValue
+    }
+
+    /// A scheduled digest's SMS row: its end writes the schedule's next run.
+    var isSMSDigest: Bool { channel == DeliveryChannel.sms.rawValue && (DeliveryKind(rawValue: kind)?.isDigest ?? false) }
+
+    static func fetch(_ db: SQLDatabase, id: Int64) throws -> DeliveryFacts? {
+        try SQLRow.fetchOne(
+            db, sql: "SELECT user_id, task_id, kind, channel, status, attempts FROM deliveries WHERE id = ?", arguments: [id]
+        ).map { row in
+            DeliveryFacts(
+                userID: UserID(row["user_id"]), taskID: row["task_id"], kind: row["kind"], channel: row["channel"],
+                status: row["status"], attempts: row["attempts"])
+        }
     }
 }

@@ -89,7 +89,7 @@ final class SQLiteGroupCommit: Sendable {
         let outcome: (answers: [Answer], groupError: (any Error)?)
         do {
             outcome = try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                 var answers: [Answer] = []
                 answers.reserveCapacity(group.count)
                 for job in group {
@@ -102,7 +102,7 @@ final class SQLiteGroupCommit: Sendable {
                     }
                 }
                 do {
-                    try db.execute(sql: "COMMIT")
+                    try db.cachedStatement(sql: "COMMIT").execute()
                     return (answers, nil)
                 } catch {
                     Self.rollBack(db)
@@ -122,6 +122,10 @@ final class SQLiteGroupCommit: Sendable {
 
     /// The savepoint around each body; a name no body uses, so its own savepoints nest inside.
     static let savepoint = "taskpulse_group_member"
+    // The statements every group runs, compiled once per connection (GRDB applies their transaction
+    // effect at each run).
+    private static let savepointSQL = "SAVEPOINT \(savepoint)"
+    private static let releaseSQL = "RELEASE \(savepoint)"
 
     /// Runs `body` in a savepoint of its own: its rows are undone when it throws. If they cannot be
     /// undone, the whole group is rolled back, so a caller told "error" never has rows committed with
@@ -129,13 +133,13 @@ final class SQLiteGroupCommit: Sendable {
     /// back, their further statements would run in autocommit (none in this module do).
     private static func runInSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) -> Result<T, any Error> {
         do {
-            try db.execute(sql: "SAVEPOINT \(savepoint)")
+            try db.cachedStatement(sql: savepointSQL).execute()
         } catch {
             return .failure(error)
         }
         do {
             let value = try body(db)
-            try db.execute(sql: "RELEASE \(savepoint)")
+            try db.cachedStatement(sql: releaseSQL).execute()
             return .success(value)
         } catch {
             if db.isInsideTransaction {

@@ -198,11 +198,14 @@ public struct ClaimedDelivery: Sendable, Equatable {
     public var user: User
     /// The task a reminder is about, as it is now.
     public var task: TaskItem?
+    /// Until when this claim holds (`nil`: not known, treat it as running out).
+    public var leaseUntil: Date?
 
-    public init(delivery: Delivery, user: User, task: TaskItem?) {
+    public init(delivery: Delivery, user: User, task: TaskItem?, leaseUntil: Date? = nil) {
         self.delivery = delivery
         self.user = user
         self.task = task
+        self.leaseUntil = leaseUntil
     }
 }
 

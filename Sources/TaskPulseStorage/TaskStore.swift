@@ -93,6 +93,11 @@ public protocol TaskStore: Sendable {
     ///   node took it over after the lease ran out): then this dispatcher must neither send nor record it.
     func renewClaim(ofDelivery deliveryID: DeliveryID, attempt: Int, leaseUntil: Date) async throws -> ClaimedDelivery?
 
+    /// The same re-read as ``renewClaim(ofDelivery:attempt:leaseUntil:)`` without renewing the lease: a
+    /// read, no write transaction, for a claim whose lease still covers a send with time to spare.
+    /// - Returns: `nil` when the claim no longer holds.
+    func currentClaim(ofDelivery deliveryID: DeliveryID, attempt: Int) async throws -> ClaimedDelivery?
+
     /// What a person's digest says now (tasks due today, overdue, week's progress, recent lines).
     func digestContent(userID: UserID, now: Date) async throws -> DigestContent
 

@@ -196,6 +196,45 @@ struct ReminderDeliveryTests {
         }
     }
 
+    @Test("a fresh claim is only re-read before its send; one with less than half its lease left is renewed")
+    func leaseRenewedOnlyWhenRunningOut() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add a in 1 min", from: "+15555550100")
+                _ = try await client.text("add b in 1 min", from: "+15555550101")
+            }
+            harness.clock.advance(by: 60)
+            let claimedAt = harness.clock.now()
+            let lease = claimedAt.addingTimeInterval(60)
+            let claimed = try await harness.store.claimDueDeliveries(now: claimedAt, limit: 10, leaseUntil: lease)
+            #expect(claimed.count == 2 && claimed.allSatisfy { $0.leaseUntil == lease })
+            func leaseLeft(_ delivery: Delivery) async throws -> TimeInterval? {
+                try await harness.store.currentClaim(ofDelivery: delivery.id, attempt: delivery.attempts)?.leaseUntil?
+                    .timeIntervalSince(harness.clock.now())
+            }
+            // 10 s later, 50 s of the lease are left: sent on the claim as it is.
+            harness.clock.advance(by: 10)
+            let fresh = claimed[0].delivery
+            #expect(await harness.parts.dispatcher.decide(claimed[0]).isSent)
+            #expect(try await leaseLeft(fresh).map { abs($0 - 50) < 0.01 } == true)
+            // 35 s after the claim, 25 s are left: renewed for a whole lease from now before the send.
+            harness.clock.advance(by: 25)
+            let late = claimed[1].delivery
+            #expect(await harness.parts.dispatcher.decide(claimed[1]).isSent)
+            #expect(try await leaseLeft(late).map { abs($0 - 60) < 0.01 } == true)
+            #expect(twilio.received.count == 2)
+        }
+    }
+
+    @Test("a claim is renewed when less than half its lease is left, or when its lease is not known")
+    func renewalThreshold() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(!Dispatcher.needsRenewal(leaseUntil: now.addingTimeInterval(31), now: now, leaseDuration: 60))
+        #expect(Dispatcher.needsRenewal(leaseUntil: now.addingTimeInterval(29), now: now, leaseDuration: 60))
+        #expect(Dispatcher.needsRenewal(leaseUntil: now.addingTimeInterval(-1), now: now, leaseDuration: 60))
+        #expect(Dispatcher.needsRenewal(leaseUntil: nil, now: now, leaseDuration: 60))
+    }
+
     @Test("429 then 201: the reminder is retried after a backoff and sent once")
     func retryAfter429() async throws {
         try await Harness.with { harness, twilio in
@@ -286,5 +325,12 @@ struct ReminderDeliveryTests {
             #expect(try await harness.parts.dispatcher.drainOnce() == 0)
             #expect(twilio.attempts == 0)
         }
+    }
+}
+
+extension DeliveryResult {
+    fileprivate var isSent: Bool {
+        if case .sent = self { return true }
+        return false
     }
 }

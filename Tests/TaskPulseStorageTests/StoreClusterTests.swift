@@ -73,6 +73,10 @@ struct StoreClusterTests {
             let renewed = try await survivor.renewClaim(
                 ofDelivery: first.id, attempt: 2, leaseUntil: expired.addingTimeInterval(120))
             #expect(renewed?.delivery.id == first.id)
+            // The read-only check agrees: the old claim is gone, the new one holds until its renewed lease.
+            #expect(try await dying.currentClaim(ofDelivery: first.id, attempt: first.attempts) == nil)
+            let current = try await survivor.currentClaim(ofDelivery: first.id, attempt: 2)
+            #expect(current?.delivery.id == first.id && current?.leaseUntil.map { abs($0.timeIntervalSince(expired) - 120) < 0.01 } == true)
             // Nor may its late result overwrite the row the survivor now holds.
             #expect(
                 try await !dying.recordDeliveryResult(
