@@ -45,4 +45,24 @@ struct CheckpointTests {
             await engine.shutdown()
         }
     }
+
+    @Test("a new database gets 1 KiB pages (less to flush per text); an existing one keeps its own")
+    func pageSize() async throws {
+        try await TemporaryDatabase.with(engine: .sqlite) { database in
+            let engine = try SQLiteEngine(path: database.url, logger: Logger(label: "test"))
+            try await engine.migrate()
+            #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 1024)
+            await engine.shutdown()
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tp-pages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try await old.write { db in try db.execute(sql: "CREATE TABLE kept (x)") }
+        try old.close()
+        let engine = try SQLiteEngine(path: path, logger: Logger(label: "test"))
+        #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 4096)
+        await engine.shutdown()
+    }
 }
