@@ -102,7 +102,7 @@ extension SQLTaskStore {
                 guard let locked = try DeliveryFacts.fetch(db, id: id) else { return false }
                 row = locked
             }
-            if let claimedAttempt, row.status != DeliveryStatus.sending.rawValue || row.attempts != claimedAttempt {
+            if let claimedAttempt, row.status != .sending || row.attempts != claimedAttempt {
                 return false
             }
             if let emailCopy { try SQLTaskStore.insertEmailCopy(db, of: id, mail: emailCopy, now: now) }
@@ -151,7 +151,7 @@ extension SQLTaskStore {
             case .canceled(let reason):
                 try finish(db, id: id, status: .canceled, code: nil, message: reason, at: at)
             }
-            if row.channel == DeliveryChannel.email.rawValue || row.carriesSecret {
+            if row.channel == .email || row.carriesSecret {
                 try SQLTaskStore.afterEmailCopyEnded(db, deliveryID: id, now: now)
             }
             // After the row's own outcome (and any nudge marks), the schedule moves on.
@@ -284,7 +284,7 @@ extension SQLTaskStore {
             passed = true
         case .retry, .canceled: passed = false
         }
-        guard passed, delivery.kind == DeliveryKind.reminder.rawValue, delivery.channel == DeliveryChannel.sms.rawValue,
+        guard passed, delivery.kind == .reminder, delivery.channel == .sms,
             let taskID = delivery.taskID, let task = try StoreRows.fetchTask(db, id: TaskID(taskID))
         else { return }
         switch result {
@@ -349,26 +349,26 @@ extension SQLTaskStore {
 struct DeliveryFacts {
     var userID: UserID
     var taskID: Int64?
-    var kind: String
-    var channel: String
-    var status: String
+    /// `nil` for a kind this build does not know (then nothing kind-specific applies).
+    var kind: DeliveryKind?
+    var channel: DeliveryChannel?
+    var status: DeliveryStatus?
     var attempts: Int
 
     /// A confirmation link or phone code: its payload is a secret, cleared once the row has ended.
-    var carriesSecret: Bool {
-        kind == DeliveryKind.emailVerification.rawValue || kind == DeliveryKind.phoneCode.rawValue
-    }
+    var carriesSecret: Bool { kind == .emailVerification || kind == .phoneCode }
 
     /// A scheduled digest's SMS row: its end writes the schedule's next run.
-    var isSMSDigest: Bool { channel == DeliveryChannel.sms.rawValue && (DeliveryKind(rawValue: kind)?.isDigest ?? false) }
+    var isSMSDigest: Bool { channel == .sms && kind?.isDigest == true }
 
     static func fetch(_ db: SQLDatabase, id: Int64) throws -> DeliveryFacts? {
         try SQLRow.fetchOne(
             db, sql: "SELECT user_id, task_id, kind, channel, status, attempts FROM deliveries WHERE id = ?", arguments: [id]
         ).map { row in
             DeliveryFacts(
-                userID: UserID(row["user_id"]), taskID: row["task_id"], kind: row["kind"], channel: row["channel"],
-                status: row["status"], attempts: row["attempts"])
+                userID: UserID(row["user_id"]), taskID: row["task_id"], kind: DeliveryKind(rawValue: row["kind"]),
+                channel: DeliveryChannel(rawValue: row["channel"]), status: DeliveryStatus(rawValue: row["status"]),
+                attempts: row["attempts"])
         }
     }
 }

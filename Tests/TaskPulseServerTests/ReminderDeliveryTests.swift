@@ -150,14 +150,7 @@ struct ReminderDeliveryTests {
     @Test("a STOP or a done that arrives after the claim still stops the send")
     func changesBetweenClaimAndSend() async throws {
         try await Harness.with { harness, twilio in
-            try await harness.application.test(.router) { client in
-                _ = try await client.text("add a in 1 min", from: "+15555550100")
-                _ = try await client.text("add b in 1 min", from: "+15555550101")
-            }
-            harness.clock.advance(by: 60)
-            let now = harness.clock.now()
-            let claimed = try await harness.store.claimDueDeliveries(
-                now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            let claimed = try await harness.claimTwoDueReminders()
             #expect(claimed.count == 2)
             try await harness.application.test(.router) { client in
                 _ = try await client.text("please stop texting me", from: "+15555550100")
@@ -199,14 +192,8 @@ struct ReminderDeliveryTests {
     @Test("a fresh claim is only re-read before its send; one with less than half its lease left is renewed")
     func leaseRenewedOnlyWhenRunningOut() async throws {
         try await Harness.with { harness, twilio in
-            try await harness.application.test(.router) { client in
-                _ = try await client.text("add a in 1 min", from: "+15555550100")
-                _ = try await client.text("add b in 1 min", from: "+15555550101")
-            }
-            harness.clock.advance(by: 60)
-            let claimedAt = harness.clock.now()
-            let lease = claimedAt.addingTimeInterval(60)
-            let claimed = try await harness.store.claimDueDeliveries(now: claimedAt, limit: 10, leaseUntil: lease)
+            let claimed = try await harness.claimTwoDueReminders()
+            let lease = harness.clock.now().addingTimeInterval(60)
             #expect(claimed.count == 2 && claimed.allSatisfy { $0.leaseUntil == lease })
             func leaseLeft(_ delivery: Delivery) async throws -> TimeInterval? {
                 try await harness.store.currentClaim(ofDelivery: delivery.id, attempt: delivery.attempts)?.leaseUntil?
@@ -325,6 +312,19 @@ struct ReminderDeliveryTests {
             #expect(try await harness.parts.dispatcher.drainOnce() == 0)
             #expect(twilio.attempts == 0)
         }
+    }
+}
+
+extension Harness {
+    /// Two people each add a reminder due in a minute; the minute passes and both are claimed for 60 s.
+    fileprivate func claimTwoDueReminders() async throws -> [ClaimedDelivery] {
+        try await application.test(.router) { client in
+            _ = try await client.text("add a in 1 min", from: "+15555550100")
+            _ = try await client.text("add b in 1 min", from: "+15555550101")
+        }
+        clock.advance(by: 60)
+        let now = clock.now()
+        return try await store.claimDueDeliveries(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
     }
 }
 
