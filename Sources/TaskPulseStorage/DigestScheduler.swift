@@ -25,7 +25,9 @@ struct DigestScheduler {
     }
 
     /// Makes sure every enabled digest of the person has its next run in the outbox.
-    func ensureScheduled(_ user: User) throws {
+    /// - Returns: whether a run was missing and has been written.
+    @discardableResult
+    func ensureScheduled(_ user: User) throws -> Bool {
         // Two indexed lookups (the pending digest index, the small set of rows being sent) rather than a
         // scan of every delivery the person ever had, which every text paid for before. The unary plus
         // keeps SQLite's planner off the per-person index for the second part.
@@ -41,10 +43,12 @@ struct DigestScheduler {
                     WHERE status = 'sending' AND +user_id = ? AND kind != 'reminder' AND channel = 'sms'
                     """,
                 arguments: [user.id.rawValue, user.id.rawValue]))
+        var wrote = false
         for kind in [DeliveryKind.agenda, .motivation, .weekly, .partnerWeekly] where !pending.contains(kind.rawValue) {
-            try schedule(kind, for: user, after: now)
+            if try schedule(kind, for: user, after: now) { wrote = true }
         }
-        if !pending.contains(DeliveryKind.nudge.rawValue) { try scheduleNudge(for: user) }
+        if !pending.contains(DeliveryKind.nudge.rawValue), try scheduleNudge(for: user) { wrote = true }
+        return wrote
     }
 
     /// Replaces the pending run of `kind` (after a settings change).
@@ -61,35 +65,37 @@ struct DigestScheduler {
     }
 
     /// Writes the next run of a daily or weekly digest after `instant`, if the person has it on.
-    func schedule(_ kind: DeliveryKind, for user: User, after instant: Date) throws {
+    /// - Returns: whether a run was written.
+    @discardableResult
+    func schedule(_ kind: DeliveryKind, for user: User, after instant: Date) throws -> Bool {
         let settings = user.settings
         let rule: Recurrence
         let minutes: Int
         switch kind {
         case .agenda:
-            guard settings.morningEnabled else { return }
+            guard settings.morningEnabled else { return false }
             (rule, minutes) = (Recurrence(frequency: .daily), settings.morningMinutes)
         case .motivation:
-            guard settings.motivationEnabled else { return }
+            guard settings.motivationEnabled else { return false }
             (rule, minutes) = (Recurrence(frequency: .daily), settings.eveningMinutes)
         case .weekly:
-            guard settings.weeklyEnabled else { return }
+            guard settings.weeklyEnabled else { return false }
             rule = Recurrence(frequency: .weekly, byWeekday: [Recurrence.WeekdayRule(weekday: 7)])
             minutes = DigestScheduler.weeklyMinutes
         case .partnerWeekly:
             // Only for a partner with a student who said yes (issue 7).
-            guard user.partnerAlerts.weekly, try hasActiveStudents(user) else { return }
+            guard user.partnerAlerts.weekly, try hasActiveStudents(user) else { return false }
             rule = Recurrence(frequency: .weekly, byWeekday: [Recurrence.WeekdayRule(weekday: 7)])
             minutes = DigestScheduler.partnerWeeklyMinutes
         case .nudge:
             return try scheduleNudge(for: user)
         case .reminder, .emailVerification, .phoneCode, .linkRequest, .assignment, .partnerAlert, .partnerMessage:
-            return
+            return false
         }
         let anchor = calculator.localDayNumber(of: instant, in: user.timeZoneID)
         guard var next = calculator.nextOccurrence(
             of: rule, atMinutes: minutes, in: user.timeZoneID, anchorDay: anchor, after: instant)
-        else { return }
+        else { return false }
         // One per day (per week for the report): after "morning 10am" at 9:30, today's agenda has been sent.
         if let last = try Double.fetchOne(
             db,
@@ -110,12 +116,15 @@ struct DigestScheduler {
             }
         }
         try insert(kind, for: user, scheduledFor: next)
+        return true
     }
 
     /// The next nudge: when the earliest not-yet-nudged task is an hour overdue (or now, if one already is).
-    func scheduleNudge(for user: User) throws {
-        guard let at = try nextNudgeTime(for: user) else { return }
+    @discardableResult
+    func scheduleNudge(for user: User) throws -> Bool {
+        guard let at = try nextNudgeTime(for: user) else { return false }
         try insert(.nudge, for: user, scheduledFor: at)
+        return true
     }
 
     /// When the next nudge is due: an hour after the earliest task not nudged yet, or `nil` for none.

@@ -54,14 +54,20 @@ final class PostgresEngine: StoreEngine {
     }
 
     func write<T: Sendable>(
-        isolation: TransactionIsolation, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+        isolation: TransactionIsolation, durability: CommitDurability,
+        _ body: @escaping @Sendable (SQLDatabase) throws -> T
     ) async throws -> T {
         let begin =
             switch isolation {
             case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
             case .readCommitted: "BEGIN ISOLATION LEVEL READ COMMITTED"
             }
-        return try await transaction(begin: begin, body)
+        guard durability == .deferredFlush else { return try await transaction(begin: begin, body) }
+        return try await transaction(begin: begin) { db in
+            // This transaction's COMMIT returns before the server flushes its WAL record.
+            try db.execute(sql: "SET LOCAL synchronous_commit = off")
+            return try body(db)
+        }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {

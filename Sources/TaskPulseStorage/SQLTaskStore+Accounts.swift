@@ -149,7 +149,8 @@ extension SQLTaskStore {
     public func applyChange(_ change: TaskChange, userID: UserID, now: Date) async throws -> (ChangeOutcome, Bool) {
         let calculator = self.calculator
         return try await writeAsPerson(userID) { db in
-            try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
+            let applied = try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
+            return (applied.outcome, applied.scheduledDelivery)
         }
     }
 

@@ -43,46 +43,77 @@ extension SQLTaskStore {
         _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
         renderReply: @escaping @Sendable (ChangeOutcome, _ isFirstMessage: Bool) -> String
     ) async throws -> InboundResult {
+        // A text that only reads (list, help...) is answered without waiting for its record's flush.
+        guard change.onlyReads else {
+            return try await handleInbound(message, userID: userID, change: change, now: now, durability: .flushed, renderReply)
+        }
+        do {
+            return try await handleInbound(
+                message, userID: userID, change: change, now: now, durability: .deferredFlush, renderReply)
+        } catch is ChangeNeedsFlush {
+            return try await handleInbound(message, userID: userID, change: change, now: now, durability: .flushed, renderReply)
+        }
+    }
+
+    /// Thrown (and the text applied again, flushed) when a text that only reads turns out to change
+    /// something after all: the number's "invalid" mark cleared, a missing digest written.
+    private struct ChangeNeedsFlush: Error {}
+
+    private func handleInbound(
+        _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date, durability: CommitDurability,
+        _ renderReply: @escaping @Sendable (ChangeOutcome, _ isFirstMessage: Bool) -> String
+    ) async throws -> InboundResult {
         let calculator = self.calculator
+        let deferred = durability == .deferredFlush
         // Texts from one person are applied one at a time, on every node (the same MessageSid too).
-        return try await writeAsPerson(userID) { db in
+        return try await writeAsPerson(userID, durability: durability) { db in
             if let reply = try String.fetchOne(
                 db, sql: "SELECT reply FROM inbound_messages WHERE message_sid = ?", arguments: [message.messageSid])
             {
                 return InboundResult(reply: reply, isDuplicate: true, scheduledDelivery: false)
             }
             // A text from the number proves it works: clear an earlier "invalid number" mark.
-            try db.execute(
+            let cleared = try db.execute(
                 sql: "UPDATE users SET number_invalid_at = NULL WHERE id = ? AND number_invalid_at IS NOT NULL",
                 arguments: [userID.rawValue])
+            if deferred, cleared > 0 { throw ChangeNeedsFlush() }
             let isFirst = try !(Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM inbound_messages WHERE user_id = ?)", arguments: [userID.rawValue])
                 ?? false)
-            let (outcome, scheduledDelivery) = try SQLTaskStore.apply(
-                change, userID: userID, now: now, calculator: calculator, in: db)
-            let reply = renderReply(outcome, isFirst)
+            let applied = try SQLTaskStore.apply(change, userID: userID, now: now, calculator: calculator, in: db)
+            if deferred, applied.scheduledDelivery || applied.scheduledDigest { throw ChangeNeedsFlush() }
+            let reply = renderReply(applied.outcome, isFirst)
             try db.execute(
                 sql:
                     "INSERT INTO inbound_messages (message_sid, user_id, body, reply, received_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [message.messageSid, userID.rawValue, message.body, reply, message.receivedAt.storageValue])
             return InboundResult(
-                reply: reply, isDuplicate: false, scheduledDelivery: scheduledDelivery, isFirstMessage: isFirst)
+                reply: reply, isDuplicate: false, scheduledDelivery: applied.scheduledDelivery, isFirstMessage: isFirst)
         }
     }
 
+    /// What ``apply(_:userID:now:calculator:in:)`` did.
+    struct AppliedChange {
+        var outcome: ChangeOutcome
+        /// Whether the outbox got a message for the dispatcher (the caller wakes it).
+        var scheduledDelivery: Bool
+        /// Whether a missing digest run was written.
+        var scheduledDigest: Bool
+    }
+
     /// Applies a change and keeps the person's digest schedule right, in the caller's transaction.
-    /// - Returns: the outcome and whether the outbox was written.
     static func apply(
         _ change: TaskChange, userID: UserID, now: Date, calculator: any OccurrenceCalculating, in db: SQLDatabase
-    ) throws -> (ChangeOutcome, Bool) {
+    ) throws -> AppliedChange {
         var changes = ChangeApplier(db: db, userID: userID, now: now, calculator: calculator)
         let outcome = try changes.apply(change)
+        var scheduledDigest = false
         if let user = try StoreRows.fetchUser(db, id: userID) {
             let digests = DigestScheduler(db: db, now: now, calculator: calculator)
-            try digests.ensureScheduled(user)
+            scheduledDigest = try digests.ensureScheduled(user)
             if change.touchesTasks { try digests.refreshNudge(for: user) }
         }
-        return (outcome, changes.scheduledDelivery)
+        return AppliedChange(outcome: outcome, scheduledDelivery: changes.scheduledDelivery, scheduledDigest: scheduledDigest)
     }
 
     public func tasks(userID: UserID, status: TaskStatus?) async throws -> [TaskItem] {

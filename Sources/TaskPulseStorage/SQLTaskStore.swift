@@ -37,9 +37,10 @@ public struct SQLTaskStore: TaskStore {
 
     /// Runs a write transaction (see ``StoreEngine/write(isolation:_:)``: the body may run again).
     func write<T: Sendable>(
-        isolation: TransactionIsolation = .serializable, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+        isolation: TransactionIsolation = .serializable, durability: CommitDurability = .flushed,
+        _ body: @escaping @Sendable (SQLDatabase) throws -> T
     ) async throws -> T {
-        try await engine.write(isolation: isolation, body)
+        try await engine.write(isolation: isolation, durability: durability, body)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {
@@ -53,9 +54,9 @@ public struct SQLTaskStore: TaskStore {
     /// merge) takes the same lock. Rules that span people are unique indexes; a transaction that hits one
     /// runs again.
     func writeAsPerson<T: Sendable>(
-        _ userID: UserID, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+        _ userID: UserID, durability: CommitDurability = .flushed, _ body: @escaping @Sendable (SQLDatabase) throws -> T
     ) async throws -> T {
-        try await write(isolation: .readCommitted) { db in
+        try await write(isolation: .readCommitted, durability: durability) { db in
             try db.lockPerson(userID)
             return try body(db)
         }

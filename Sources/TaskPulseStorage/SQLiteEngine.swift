@@ -62,10 +62,11 @@ struct SQLiteEngine: StoreEngine {
     }
 
     func write<T: Sendable>(
-        isolation: TransactionIsolation, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+        isolation: TransactionIsolation, durability: CommitDurability,
+        _ body: @escaping @Sendable (SQLDatabase) throws -> T
     ) async throws -> T {
         do {
-            return try await groupCommit.write { db in try body(SQLDatabase(executor: GRDBExecutor(db: db), dialect: .sqlite)) }
+            return try await groupCommit.write(durability: durability) { db in try body(SQLDatabase(executor: GRDBExecutor(db: db), dialect: .sqlite)) }
         } catch let error as DatabaseError {
             throw Self.translate(error)
         }

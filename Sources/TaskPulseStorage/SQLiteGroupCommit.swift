@@ -11,6 +11,10 @@ import Synchronization
 /// COMMIT has reached the disk (a 200 to Twilio is never sent for a text a disk failure then loses).
 /// When SQLite gives up the whole transaction (a full disk, an I/O error) or the COMMIT fails, every
 /// body of the group gets that error. A body that arrives alone is written at once, without waiting.
+///
+/// A group whose bodies all asked for ``CommitDurability/deferredFlush`` is committed with
+/// `synchronous = NORMAL`: its callers hear back before the flush, which the next flushed group (or
+/// the checkpoint) does for it. One flushed body makes the whole group flushed.
 final class SQLiteGroupCommit: Sendable {
     /// How to answer a body's caller once its group is committed (`nil`) or has failed (the error).
     private typealias Answer = @Sendable (_ groupError: (any Error)?) -> Void
@@ -21,11 +25,22 @@ final class SQLiteGroupCommit: Sendable {
         var run: @Sendable (Database) -> (answer: Answer, failure: (any Error)?)
         /// Answers the caller with `error` without running the body.
         var fail: @Sendable (any Error) -> Void
+        var durability: CommitDurability
+    }
+
+    /// SQLite's `synchronous` levels a group commits with (WAL mode).
+    enum Synchronous: String, Sendable {
+        /// The COMMIT flushes the log before it returns.
+        case full = "FULL"
+        /// The COMMIT returns once the log is written; the flush comes with a later commit or checkpoint.
+        case normal = "NORMAL"
     }
 
     private struct Queue {
         var pending: [Job] = []
         var writing = false
+        /// The writer connection's level, `nil` when unknown (setting it failed). The engine opens it FULL.
+        var synchronous: Synchronous? = .full
     }
 
     private let pool: DatabasePool
@@ -41,8 +56,11 @@ final class SQLiteGroupCommit: Sendable {
     /// Bodies waiting for a group (for tests).
     var waitingCount: Int { queue.withLock { $0.pending.count } }
 
-    /// Runs `body` in the next group and returns its result once that group is committed.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` in the next group and returns its result once that group is committed (and, unless
+    /// `durability` defers it, flushed).
+    func write<T: Sendable>(
+        durability: CommitDurability = .flushed, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db in
@@ -57,7 +75,7 @@ final class SQLiteGroupCommit: Sendable {
                     if case .failure(let error) = result { return (answer, error) }
                     return (answer, nil)
                 },
-                fail: { error in continuation.resume(throwing: error) })
+                fail: { error in continuation.resume(throwing: error) }, durability: durability)
             let startWriting = queue.withLock { queue in
                 queue.pending.append(job)
                 guard !queue.writing else { return false }
@@ -86,9 +104,13 @@ final class SQLiteGroupCommit: Sendable {
 
     /// One transaction for `group`; every caller is answered after it ends.
     private func write(group: [Job]) async {
+        let level: Synchronous = group.contains { $0.durability == .flushed } ? .full : .normal
+        let current = queue.withLock { $0.synchronous }
         let outcome: (answers: [Answer], groupError: (any Error)?)
         do {
             outcome = try await pool.writeWithoutTransaction { db in
+                // The level cannot change inside a transaction; it stays set until a group needs the other.
+                if current != level { try db.execute(sql: "PRAGMA synchronous = \(level.rawValue)") }
                 try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                 var answers: [Answer] = []
                 answers.reserveCapacity(group.count)
@@ -110,10 +132,13 @@ final class SQLiteGroupCommit: Sendable {
                 }
             }
         } catch {
-            // BEGIN failed (another process holds the lock past the busy timeout): nothing ran.
+            // BEGIN failed (another process holds the lock past the busy timeout), or setting the level
+            // did: nothing ran.
+            queue.withLock { $0.synchronous = nil }
             for job in group { job.fail(error) }
             return
         }
+        queue.withLock { $0.synchronous = level }
         for answer in outcome.answers { answer(outcome.groupError) }
         if let groupError = outcome.groupError {
             for job in group[outcome.answers.count...] { job.fail(groupError) }

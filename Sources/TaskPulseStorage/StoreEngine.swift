@@ -9,6 +9,18 @@ public enum TransactionIsolation: Sendable {
     case readCommitted
 }
 
+/// When a write's caller hears back: after its commit is on the disk, or as soon as it is committed.
+public enum CommitDurability: Sendable, Equatable {
+    /// The caller hears back once the commit has been flushed to the disk, so a power cut cannot undo
+    /// it (every change a person asked for: Twilio never retries a text that got a 200).
+    case flushed
+    /// The caller hears back once the commit is in the database's log, before the flush: killing the
+    /// process loses nothing, but a power cut (or, on PostgreSQL, a server crash) before the next
+    /// flushed commit can lose it. Only for writes that record what was read (a `list`'s inbound
+    /// record and its page cursor) and would be written again by the next text; never for a change.
+    case deferredFlush
+}
+
 /// A database engine under ``SQLTaskStore``: it runs the store's transactions and brings its schema up
 /// to date. Store logic is written once against ``SQLDatabase``; an engine supplies the connection.
 public protocol StoreEngine: Sendable {
@@ -20,9 +32,10 @@ public protocol StoreEngine: Sendable {
 
     /// Runs `body` in one write transaction, committing when it returns and rolling back when it throws.
     /// The body may run more than once (PostgreSQL retries a transaction that lost a conflict), so it
-    /// must not have effects outside the database.
+    /// must not have effects outside the database. `durability` says whether to wait for the flush.
     func write<T: Sendable>(
-        isolation: TransactionIsolation, _ body: @escaping @Sendable (SQLDatabase) throws -> T
+        isolation: TransactionIsolation, durability: CommitDurability,
+        _ body: @escaping @Sendable (SQLDatabase) throws -> T
     ) async throws -> T
 
     /// Runs `body` in a read-only transaction.

@@ -92,6 +92,17 @@ public enum TaskChange: Sendable, Equatable {
 }
 
 extension TaskChange {
+    /// Whether the change only reads (a list, a page of it, what was sent, the email on file, nothing):
+    /// its text's record and list cursor are all it writes, so its reply need not wait for the flush.
+    var onlyReads: Bool {
+        switch self {
+        case .list, .listMore, .recentDeliveries, .showEmail, .none: true
+        case .addTask, .complete, .delete, .snooze, .move, .rename, .skip, .choose, .undo, .settings, .requestEmail,
+            .removeEmail, .setChannels, .optOut, .optIn, .partner:
+            false
+        }
+    }
+
     /// Whether the change can alter due times (so the next overdue nudge may move).
     var touchesTasks: Bool {
         switch self {

@@ -168,4 +168,31 @@ struct GroupCommitTests {
             try await engine.groupCommit.write { db in try db.execute(sql: "INSERT INTO t (x) VALUES (7)") }
         }
     }
+
+    @Test("a group of writes that all defer the flush commits with synchronous NORMAL; one flushed write makes its group FULL")
+    func deferredFlushGroups() async throws {
+        try await withEngine { engine in
+            let level: @Sendable (Database) throws -> Int = { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+            #expect(try await engine.groupCommit.write(durability: .deferredFlush, level) == 1)
+            #expect(try await engine.groupCommit.write(level) == 2)
+            for durabilities: [CommitDurability] in [[.deferredFlush, .deferredFlush, .deferredFlush], [.deferredFlush, .flushed, .deferredFlush]] {
+                let release = DispatchSemaphore(value: 0)
+                let first = await holdWriter(engine, release: release)
+                let writes = durabilities.map { durability in
+                    Task { try await engine.groupCommit.write(durability: durability, level) }
+                }
+                try await waitUntilQueued(engine, durabilities.count)
+                release.signal()
+                try await first.value
+                let expected = durabilities.contains(.flushed) ? 2 : 1
+                for write in writes { #expect(try await write.value == expected) }
+                try await engine.groupCommit.write { db in try db.execute(sql: "DELETE FROM t") }
+            }
+            // The level set for a deferred group does not leak into the next flushed one.
+            #expect(try await engine.groupCommit.write(durability: .deferredFlush, level) == 1)
+            #expect(try await engine.groupCommit.write(level) == 2)
+            try await engine.groupCommit.write(durability: .deferredFlush) { db in try db.execute(sql: "INSERT INTO t (x) VALUES (1)") }
+            #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t WHERE x = 1") } == 1)
+        }
+    }
 }
