@@ -152,6 +152,9 @@ private struct GRDBExecutor: SQLExecutor {
         // region tracking) was a third of a webhook's CPU time before (docs/BENCHMARKS.md).
         let statement = try db.cachedStatement(sql: sql)
         let names = statement.columnNames
+        if statement.isReadonly {
+            return try SQLiteRows.fetchAll(statement, arguments: arguments, names: names, connection: db.sqliteConnection)
+        }
         let cursor = try Row.fetchCursor(statement, arguments: Self.statementArguments(arguments))
         // A cursor's row is only valid while iterating: copy its values at once; every row shares one
         // array of column names.
