@@ -6,13 +6,14 @@
 
 Starts a local fake Twilio (scripts/lib/fake_twilio.py) and `taskpulse serve` in Twilio mode on a
 throwaway SQLite file, then texts "add chaos-<i>" from --threads threads (a unique MessageSid per
-text, --phones phones) without pause. Every --interval seconds the service gets SIGKILL mid-load
+text, --phones phones) without pause; every third text is "list" instead, which is answered without
+waiting for the disk flush (docs/DECISIONS.md) but must still survive a kill -9. Every --interval seconds the service gets SIGKILL mid-load
 and is started again on the same file (--kills times); the texts sent meanwhile fail with
 connection errors and count as not acknowledged. After the last restart the load runs another
 --interval seconds and stops.
 
 Then, reading the database with sqlite3: every text answered 200 must have its inbound_messages
-row (by MessageSid) and its task "chaos-<i>" exactly once (a 200 promises the text is stored);
+row (by MessageSid) and, for an add, its task "chaos-<i>" exactly once (a 200 promises the text is stored);
 a text that got no answer may or may not be stored. Each unanswered text is sent again once with
 the same MessageSid, as Twilio retries a webhook: it must now get a 200 and leave exactly one
 inbound row and one task. Prints acknowledged, stored, lost (must be 0), duplicates (must be 0)
@@ -36,7 +37,7 @@ from kill_restart import ROOT, free_port, signed_text, start_service, stop_proce
 
 
 class Load:
-    """Threads texting "add chaos-<i>" until stopped; remembers each text and how it was answered."""
+    """Threads texting "add chaos-<i>" (or "list") until stopped; remembers each text and how it was answered."""
 
     def __init__(self, url, threads, phones):
         self.url, self.phones = url, phones
@@ -48,7 +49,7 @@ class Load:
         self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(threads)]
 
     def text(self, i):
-        return f"+1555{4000000 + i % self.phones:07d}", f"add chaos-{i}", f"SMkill{i:028d}"
+        return f"+1555{4000000 + i % self.phones:07d}", text_body(i), f"SMkill{i:028d}"
 
     def run(self):
         while not self.stopping.is_set():
@@ -76,6 +77,11 @@ class Load:
             thread.join()
 
 
+def text_body(i):
+    """Every third text only reads (its record's flush is deferred); the others add a task."""
+    return "list" if i % 3 == 2 else f"add chaos-{i}"
+
+
 def stored(database):
     """(MessageSids in inbound_messages, task count per "chaos-<i>" title) read from the SQLite file."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as db:
@@ -87,7 +93,8 @@ def stored(database):
 def check(texts, acknowledged, database):
     """(lost, duplicates, stored without an answer) for the texts, by the database."""
     sids, tasks = stored(database)
-    lost = [i for i in acknowledged if texts[i][2] not in sids or tasks.get(f"chaos-{i}", 0) != 1]
+    lost = [i for i in acknowledged if texts[i][2] not in sids
+            or (texts[i][1] != "list" and tasks.get(f"chaos-{i}", 0) != 1)]
     duplicates = [title for title, count in tasks.items() if count > 1]
     unanswered_stored = [i for i in texts if i not in acknowledged and texts[i][2] in sids]
     return lost, duplicates, unanswered_stored
