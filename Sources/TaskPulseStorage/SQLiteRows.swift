@@ -17,8 +17,8 @@ enum SQLiteRows {
         _ statement: Statement, arguments: SQLArguments, names: [String], connection: SQLiteConnection?
     ) throws -> [SQLRow] {
         let handle = statement.sqliteStatement
+        // Every parameter is bound again below (the count is checked), so old bindings need no clearing.
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
         defer { sqlite3_reset(handle) }
         let values = arguments.values
         guard values.count == Int(sqlite3_bind_parameter_count(handle)) else {

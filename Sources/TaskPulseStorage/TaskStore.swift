@@ -74,6 +74,8 @@ public protocol TaskStore: Sendable {
     /// Applies `change` for `userID` and records `message` with the reply, in one transaction.
     ///
     /// If `message.messageSid` was already recorded, nothing changes and the recorded reply is returned.
+    /// It returns once the transaction is flushed to disk, except for a change that only reads
+    /// (``TaskChange``: list, help...), which returns before its record's flush.
     /// - Parameter renderReply: builds the reply from the outcome and whether this is the number's first
     ///   text; runs inside the transaction, so it must be pure and fast.
     func handleInbound(
