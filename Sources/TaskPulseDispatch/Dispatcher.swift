@@ -17,6 +17,10 @@ public struct Dispatcher: Service {
         public var batchSize = 500
         /// Sends in flight at once (the Twilio transport's connection pool is as wide).
         public var concurrency = 64
+        /// Claimed rows are re-read (person, task, claim) just before their sends, this many or more at a
+        /// time in one read, when as many send slots are free: a read per row cost a burst a transaction per
+        /// send, and a row is still re-read moments before it goes out.
+        public var refreshBatch = 16
         /// How long a claim holds before another round (or node) may take the row over.
         public var leaseDuration: TimeInterval = 60
         /// The longest sleep between looks at the store, so rows written by others are seen.
@@ -79,7 +83,7 @@ public struct Dispatcher: Service {
         await withGracefulShutdownHandler {
             while !stopping.isSet && !Task.isCancelled {
                 do {
-                    let handled = try await drainOnce()
+                    let handled = try await drain(unless: stopping)
                     if handled == 0 && !stopping.isSet { try await waitForWork(unless: stopping) }
                 } catch is CancellationError {
                     break
@@ -95,25 +99,68 @@ public struct Dispatcher: Service {
         logger.info("dispatcher stopped")
     }
 
-    /// Claims and handles one batch of due deliveries; returns how many it handled.
+    /// Claims and handles due deliveries until a claim comes back short of a full batch; returns how many it
+    /// handled.
     @discardableResult
     public func drainOnce() async throws -> Int {
-        let now = clock.now()
-        let claimed = try await store.claimDueDeliveries(
-            now: now, limit: settings.batchSize, leaseUntil: now.addingTimeInterval(settings.leaseDuration))
-        guard !claimed.isEmpty else { return 0 }
+        try await drain(unless: nil)
+    }
+
+    /// Claims due rows a batch at a time and sends them, `concurrency` at once. While the last rows of a full
+    /// batch are going out the next batch is already being claimed, so a burst never stops to claim (a claim
+    /// of 500 rows is one write transaction); a batch that comes back short ends the round. Once `stopping`
+    /// is set no further batch is claimed and the rows in hand are finished.
+    private func drain(unless stopping: StopFlag?) async throws -> Int {
+        let first = try await claimBatch()
+        guard !first.isEmpty else { return 0 }
+        var handled = first.count
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            for delivery in claimed {
-                if inFlight >= settings.concurrency {
+            var waiting = first[...]
+            var moreDue = first.count >= settings.batchSize
+            var nextClaim: Task<[ClaimedDelivery], any Error>?
+            while true {
+                if nextClaim == nil, moreDue, waiting.count <= 2 * settings.concurrency, stopping?.isSet != true {
+                    nextClaim = Task { try await claimBatch() }
+                }
+                if waiting.isEmpty {
+                    guard let claim = nextClaim else { break }
+                    nextClaim = nil
+                    do {
+                        let claimed = try await claim.value
+                        handled += claimed.count
+                        waiting = claimed[...]
+                        moreDue = claimed.count >= settings.batchSize
+                    } catch {
+                        // The rows in flight still finish; the next round claims again.
+                        logger.error("could not claim more due rows", metadata: ["error": "\(String(reflecting: error))"])
+                        moreDue = false
+                    }
+                    continue
+                }
+                let room = settings.concurrency - inFlight
+                if room < min(settings.refreshBatch, waiting.count, settings.concurrency), inFlight > 0 {
                     await group.next()
                     inFlight -= 1
+                    continue
                 }
-                group.addTask { await handle(delivery) }
-                inFlight += 1
+                let batch = Array(waiting.prefix(max(1, room)))
+                waiting = waiting.dropFirst(batch.count)
+                let refreshed = await refresh(batch)
+                for (claimedEarlier, current) in zip(batch, refreshed) {
+                    group.addTask { await handle(claimedEarlier, current) }
+                    inFlight += 1
+                }
             }
         }
-        return claimed.count
+        return handled
+    }
+
+    /// Claims up to `batchSize` due rows (or rows whose lease ran out), leased for `leaseDuration`.
+    private func claimBatch() async throws -> [ClaimedDelivery] {
+        let now = clock.now()
+        return try await store.claimDueDeliveries(
+            now: now, limit: settings.batchSize, leaseUntil: now.addingTimeInterval(settings.leaseDuration))
     }
 
     /// Sleeps until the next row is due or the poll interval ends, whichever is first. A wake-up signal
@@ -146,12 +193,12 @@ public struct Dispatcher: Service {
         }
     }
 
-    private func handle(_ claimed: ClaimedDelivery) async {
+    private func handle(_ claimed: ClaimedDelivery, _ current: Refreshed) async {
         let delivery = claimed.delivery
         var metadata: Logger.Metadata = [
             "tp.delivery_id": "\(delivery.id)", "tp.user_id": "\(delivery.userID)", "tp.channel": "\(delivery.channel)",
         ]
-        let decision = await decideWithCopy(claimed)
+        let decision = await decide(current)
         guard !decision.claimLost else {
             logger.notice("claim no longer held; left to its holder", metadata: metadata)
             return
@@ -201,35 +248,67 @@ public struct Dispatcher: Service {
         await decideWithCopy(claimedEarlier).result
     }
 
-    /// Decides and sends one row. An SMS row is one scheduled message: it is rendered once and goes
-    /// out on the channels the person chose for its kind, the email leg as a copy row written with
-    /// this row's result. An email row sends the copy (or the address confirmation) it carries.
+    /// Re-reads one claimed row and decides it (``decide(_:)`` with the email copy).
     func decideWithCopy(_ claimedEarlier: ClaimedDelivery) async -> Decision {
-        // Rows wait for a free send slot after the claim: re-read the person and task now (DESIGN §3:
-        // the opt-out check happens at send time). A claim with less than half its lease left is renewed
-        // in the same step, so no other node takes the row over while it is being sent; a fresher one is
-        // only read (no write transaction per send). A claim that no longer holds is left to its holder.
-        let claimed: ClaimedDelivery
-        do {
-            let id = claimedEarlier.delivery.id
-            let attempt = claimedEarlier.delivery.attempts
-            let now = clock.now()
-            let current =
-                if Self.needsRenewal(leaseUntil: claimedEarlier.leaseUntil, now: now, leaseDuration: settings.leaseDuration) {
-                    try await store.renewClaim(
-                        ofDelivery: id, attempt: attempt, leaseUntil: now.addingTimeInterval(settings.leaseDuration))
-                } else {
-                    try await store.currentClaim(ofDelivery: id, attempt: attempt)
-                }
-            guard let current else {
-                return Decision(result: .canceled(reason: "claim no longer held"), claimLost: true)
+        let refreshed = await refresh([claimedEarlier])
+        return await decide(refreshed.first ?? .lost)
+    }
+
+    /// A claimed row as re-read just before its send.
+    enum Refreshed: Sendable {
+        /// The claim holds: the row, person and task as they are now.
+        case current(ClaimedDelivery)
+        /// The row was deleted, or another node took it over after this claim's lease ran out.
+        case lost
+        /// The store could not be read: the row is tried again after the poll interval.
+        case unreadable(String)
+    }
+
+    /// Re-reads claimed rows just before their sends (DESIGN §3: the opt-out check happens at send time),
+    /// all in one read. A claim with less than half its lease left is renewed instead, in a write of its
+    /// own, so no other node takes the row over while it is being sent.
+    func refresh(_ batch: [ClaimedDelivery]) async -> [Refreshed] {
+        let now = clock.now()
+        var refreshed = [Refreshed](repeating: .lost, count: batch.count)
+        var fresh: [Int] = []
+        for (index, claimed) in batch.enumerated() {
+            guard Self.needsRenewal(leaseUntil: claimed.leaseUntil, now: now, leaseDuration: settings.leaseDuration)
+            else {
+                fresh.append(index)
+                continue
             }
-            claimed = current
+            do {
+                let renewed = try await store.renewClaim(
+                    ofDelivery: claimed.delivery.id, attempt: claimed.delivery.attempts,
+                    leaseUntil: now.addingTimeInterval(settings.leaseDuration))
+                refreshed[index] = renewed.map(Refreshed.current) ?? .lost
+            } catch {
+                refreshed[index] = .unreadable("\(error)")
+            }
+        }
+        guard !fresh.isEmpty else { return refreshed }
+        do {
+            let current = try await store.currentClaims(fresh.map { batch[$0].reference })
+            for (index, claim) in zip(fresh, current) { refreshed[index] = claim.map(Refreshed.current) ?? .lost }
         } catch {
+            for index in fresh { refreshed[index] = .unreadable("\(error)") }
+        }
+        return refreshed
+    }
+
+    /// Decides and sends one re-read row. An SMS row is one scheduled message: it is rendered once and goes
+    /// out on the channels the person chose for its kind, the email leg as a copy row written with this
+    /// row's result. An email row sends the copy (or the address confirmation) it carries.
+    func decide(_ refreshed: Refreshed) async -> Decision {
+        let claimed: ClaimedDelivery
+        switch refreshed {
+        case .current(let current): claimed = current
+        case .lost: return Decision(result: .canceled(reason: "claim no longer held"), claimLost: true)
+        case .unreadable(let message):
             return Decision(
                 result: .retry(
                     at: clock.now().addingTimeInterval(settings.pollInterval), errorCode: nil,
-                    message: "could not re-read the delivery: \(error)"))
+                    message: "could not re-read the delivery: \(message)"))
         }
         if claimed.delivery.channel == .email { return Decision(result: await sendEmailRow(claimed)) }
         if claimed.delivery.kind == .phoneCode { return Decision(result: await sendPhoneCode(claimed)) }

@@ -95,25 +95,44 @@ public struct TwilioSMSTransport: SMSTransport {
 
 /// `application/x-www-form-urlencoded` encoding and decoding (WHATWG URL standard).
 public enum FormEncoding {
-    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._*".utf8)
-
     /// Encodes fields in the given order.
     public static func encode(_ fields: [(String, String)]) -> String {
-        fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+        var output: [UInt8] = []
+        output.reserveCapacity(fields.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 } * 3 / 2)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: "&")) }
+            escape(field.0, into: &output)
+            output.append(UInt8(ascii: "="))
+            escape(field.1, into: &output)
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 
     static func escape(_ text: String) -> String {
-        var output = ""
+        var output: [UInt8] = []
+        escape(text, into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends `text` percent-encoded: bytes outside A-Z a-z 0-9 - . _ * as %XX, a space as "+".
+    private static func escape(_ text: String, into output: inout [UInt8]) {
+        let hexDigits: StaticString = "0123456789ABCDEF"
         for byte in text.utf8 {
-            if unreserved.contains(byte) {
-                output.unicodeScalars.append(UnicodeScalar(byte))
-            } else if byte == 0x20 {
-                output.append("+")
-            } else {
-                output += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "*"):
+                output.append(byte)
+            case 0x20:
+                output.append(UInt8(ascii: "+"))
+            default:
+                hexDigits.withUTF8Buffer { digits in
+                    output.append(UInt8(ascii: "%"))
+                    output.append(digits[Int(byte >> 4)])
+                    output.append(digits[Int(byte & 0x0F)])
+                }
             }
         }
-        return output
     }
 
     /// Decodes a form body into fields in order; `nil` when a percent escape is malformed or the
@@ -157,11 +176,5 @@ public enum FormEncoding {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
         default: nil
         }
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -63,24 +63,43 @@ extension SQLTaskStore {
                 sql: "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = 'sending' AND attempts = ?",
                 arguments: [leaseUntil.storageValue, deliveryID.rawValue, attempt])
             guard held == 1 else { return nil }
-            return try SQLTaskStore.heldClaim(db, deliveryID: deliveryID, attempt: attempt)
+            var users: [UserID: User] = [:]
+            return try SQLTaskStore.heldClaim(db, deliveryID: deliveryID, attempt: attempt, users: &users)
         }
     }
 
-    public func currentClaim(ofDelivery deliveryID: DeliveryID, attempt: Int) async throws -> ClaimedDelivery? {
-        try await read { db in try SQLTaskStore.heldClaim(db, deliveryID: deliveryID, attempt: attempt) }
+    public func currentClaims(_ references: [ClaimReference]) async throws -> [ClaimedDelivery?] {
+        guard !references.isEmpty else { return [] }
+        return try await read { db in
+            // One snapshot for the batch: a person with several rows in it is read once.
+            var users: [UserID: User] = [:]
+            return try references.map { reference in
+                try SQLTaskStore.heldClaim(
+                    db, deliveryID: reference.deliveryID, attempt: reference.attempt, users: &users)
+            }
+        }
     }
 
     private static let heldDeliverySQL =
         "SELECT \(StoreRows.deliveryColumns), lease_until FROM deliveries WHERE id = ? AND status = 'sending' AND attempts = ?"
 
     /// The delivery with its person and task, if the claim `attempt` still holds.
-    private static func heldClaim(_ db: SQLDatabase, deliveryID: DeliveryID, attempt: Int) throws -> ClaimedDelivery? {
+    private static func heldClaim(
+        _ db: SQLDatabase, deliveryID: DeliveryID, attempt: Int, users: inout [UserID: User]
+    ) throws -> ClaimedDelivery? {
         guard let row = try SQLRow.fetchOne(db, sql: heldDeliverySQL, arguments: [deliveryID.rawValue, attempt]) else {
             return nil
         }
         let delivery = StoreRows.delivery(row)
-        guard let user = try StoreRows.fetchUser(db, id: delivery.userID) else { return nil }
+        let user: User
+        if let known = users[delivery.userID] {
+            user = known
+        } else if let fetched = try StoreRows.fetchUser(db, id: delivery.userID) {
+            users[delivery.userID] = fetched
+            user = fetched
+        } else {
+            return nil
+        }
         let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
         let leaseUntil = (row["lease_until"] as Double?).map(Date.init(storageValue:))
         return ClaimedDelivery(delivery: delivery, user: user, task: task, leaseUntil: leaseUntil)

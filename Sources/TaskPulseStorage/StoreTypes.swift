@@ -203,6 +203,17 @@ public struct InboundResult: Sendable, Equatable {
     }
 }
 
+/// Which claim of a delivery a dispatcher holds: the row and its `attempts` when it was claimed.
+public struct ClaimReference: Sendable, Hashable {
+    public var deliveryID: DeliveryID
+    public var attempt: Int
+
+    public init(deliveryID: DeliveryID, attempt: Int) {
+        self.deliveryID = deliveryID
+        self.attempt = attempt
+    }
+}
+
 /// A delivery claimed by a dispatcher, with what it needs to decide and render.
 public struct ClaimedDelivery: Sendable, Equatable {
     public var delivery: Delivery
@@ -218,6 +229,9 @@ public struct ClaimedDelivery: Sendable, Equatable {
         self.task = task
         self.leaseUntil = leaseUntil
     }
+
+    /// This claim: the row and the attempt it holds.
+    public var reference: ClaimReference { ClaimReference(deliveryID: delivery.id, attempt: delivery.attempts) }
 }
 
 /// What happened to a claimed delivery, recorded by the dispatcher.

@@ -24,6 +24,11 @@ extension TaskStore {
     public func recordDeliveryResult(_ result: DeliveryResult, deliveryID: DeliveryID, now: Date) async throws {
         try await recordDeliveryResult(result, deliveryID: deliveryID, now: now, emailCopy: nil, claimedAttempt: nil)
     }
+
+    /// One claim re-read (``currentClaims(_:)`` for a single row); `nil` when it no longer holds.
+    public func currentClaim(ofDelivery deliveryID: DeliveryID, attempt: Int) async throws -> ClaimedDelivery? {
+        try await currentClaims([ClaimReference(deliveryID: deliveryID, attempt: attempt)]).first ?? nil
+    }
 }
 
 /// A verification link that can still be used.
@@ -95,10 +100,11 @@ public protocol TaskStore: Sendable {
     ///   node took it over after the lease ran out): then this dispatcher must neither send nor record it.
     func renewClaim(ofDelivery deliveryID: DeliveryID, attempt: Int, leaseUntil: Date) async throws -> ClaimedDelivery?
 
-    /// The same re-read as ``renewClaim(ofDelivery:attempt:leaseUntil:)`` without renewing the lease: a
-    /// read, no write transaction, for a claim whose lease still covers a send with time to spare.
-    /// - Returns: `nil` when the claim no longer holds.
-    func currentClaim(ofDelivery deliveryID: DeliveryID, attempt: Int) async throws -> ClaimedDelivery?
+    /// The same re-read as ``renewClaim(ofDelivery:attempt:leaseUntil:)`` without renewing the lease, for
+    /// claims whose lease still covers a send with time to spare: one read (no write transaction) for
+    /// all of them, so a dispatcher refreshing the rows it is about to send pays one read per batch.
+    /// - Returns: one entry per reference, in order: `nil` where the claim no longer holds.
+    func currentClaims(_ references: [ClaimReference]) async throws -> [ClaimedDelivery?]
 
     /// What a person's digest says now (tasks due today, overdue, week's progress, recent lines).
     func digestContent(userID: UserID, now: Date) async throws -> DigestContent

@@ -27,7 +27,7 @@ struct UnavailableStore: TaskStore {
     func renewClaim(ofDelivery deliveryID: DeliveryID, attempt: Int, leaseUntil: Date) async throws
         -> ClaimedDelivery?
     { throw error }
-    func currentClaim(ofDelivery deliveryID: DeliveryID, attempt: Int) async throws -> ClaimedDelivery? { throw error }
+    func currentClaims(_ references: [ClaimReference]) async throws -> [ClaimedDelivery?] { throw error }
     func recordDeliveryResult(
         _ result: DeliveryResult, deliveryID: DeliveryID, now: Date, emailCopy: PreparedEmail?, claimedAttempt: Int?
     ) async throws -> Bool { throw error }

@@ -60,6 +60,12 @@ struct UnitTests {
         #expect(FormEncoding.decode("Body=%ZZ") == nil)
         #expect(FormEncoding.decode("Body=%FF") == nil)
         #expect(FormEncoding.decode(FormEncoding.encode([("a b", "🎂&=+")]))?.first?.1 == "🎂&=+")
+        // Encoding as Twilio's own libraries send a message: unreserved bytes kept, space as +, the rest %XX.
+        #expect(
+            FormEncoding.encode([("To", "+15551230000"), ("Body", "Call mom: 9am (été) 100%~*-._/\n")])
+                == "To=%2B15551230000&Body=Call+mom%3A+9am+%28%C3%A9t%C3%A9%29+100%25%7E*-._%2F%0A")
+        #expect(FormEncoding.encode([]) == "")
+        #expect(FormEncoding.encode([("", "")]) == "=")
     }
 
     @Test("backoff grows exponentially with jitter, honours Retry-After, and stops at the limit")

@@ -87,6 +87,34 @@ struct StoreClusterTests {
         }
     }
 
+    @Test("claims re-read together: one answer per claim, in order; nil where another node took the row over or it is gone")
+    func claimsRereadTogether() async throws {
+        try await TemporaryDatabase.with { database in
+            let slow = try await database.openStore()
+            let other = try await database.openStore()
+            try await dueReminders(slow, count: 3)
+            let taken = try await slow.claimDueDeliveries(now: now, limit: 3, leaseUntil: now.addingTimeInterval(60))
+            #expect(taken.count == 3)
+            #expect(try await slow.currentClaims([]).isEmpty)
+            // Within the lease every claim holds, read as one batch.
+            let held = try await slow.currentClaims(taken.map(\.reference))
+            #expect(held.map { $0?.delivery.id } == taken.map(\.delivery.id))
+            #expect(held.allSatisfy { $0?.user.phone?.e164 == "+15555550100" && $0?.task != nil })
+            // The other node takes the rows over once the lease ran out: the old claims are void, the new hold.
+            let expired = now.addingTimeInterval(61)
+            let takenOver = try await other.claimDueDeliveries(
+                now: expired, limit: 3, leaseUntil: expired.addingTimeInterval(60))
+            #expect(takenOver.count == 3)
+            let missing = ClaimReference(deliveryID: DeliveryID(9_999_999), attempt: 1)
+            let mixed = try await slow.currentClaims([
+                taken[0].reference, ClaimReference(deliveryID: taken[1].delivery.id, attempt: 2), missing,
+                ClaimReference(deliveryID: taken[2].delivery.id, attempt: 2),
+            ])
+            #expect(mixed.map { $0?.delivery.id } == [nil, taken[1].delivery.id, nil, taken[2].delivery.id])
+            #expect(mixed[1]?.delivery.attempts == 2)
+        }
+    }
+
     @Test("the same MessageSid arriving at two nodes at once is applied once; both answer the same reply")
     func idempotencyAcrossNodes() async throws {
         try await TemporaryDatabase.with { database in

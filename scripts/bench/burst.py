@@ -43,10 +43,31 @@ def arrivals(fake, tag):
     return seen
 
 
+class LineCounter:
+    """Counts the lines of the fake's log as it grows, reading only the new bytes: parsing the whole log
+    every quarter second took a core from the service it measures during a 100,000 burst."""
+
+    def __init__(self, path):
+        self.path, self.offset, self.lines = path, 0, 0
+
+    def count(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except OSError:
+            return self.lines
+        self.offset += len(chunk)
+        self.lines += chunk.count(b"\n")
+        return self.lines
+
+
 def wait_for(fake, tag, n, due, wait):
     deadline = due + wait
+    counter = LineCounter(fake.log)
     while time.time() < deadline:
-        if len(arrivals(fake, tag)) >= n and time.time() > due:
+        # Parse only once the log holds enough lines to be complete (other sends may be in it too).
+        if counter.count() >= n and time.time() > due and len(arrivals(fake, tag)) >= n:
             break
         time.sleep(0.25)
     time.sleep(2)  # late duplicates

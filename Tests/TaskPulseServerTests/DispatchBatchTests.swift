@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+import TaskPulseDomain
+import TaskPulseMessaging
+import TaskPulseTestSupport
+import TaskPulseTiming
+import Testing
+
+@testable import TaskPulseDispatch
+@testable import TaskPulseStorage
+
+/// Forwards to a real engine and counts its read transactions.
+final class ReadCountingEngine: StoreEngine {
+    let base: any StoreEngine
+    private let count = Atomic<Int>(0)
+
+    init(base: any StoreEngine) { self.base = base }
+
+    var reads: Int { count.load(ordering: .relaxed) }
+    var dialect: SQLDialect { base.dialect }
+    var isShared: Bool { base.isShared }
+
+    func write<T: Sendable>(
+        isolation: TransactionIsolation, durability: CommitDurability,
+        _ body: @escaping @Sendable (SQLDatabase) throws -> T
+    ) async throws -> T {
+        try await base.write(isolation: isolation, durability: durability, body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {
+        count.add(1, ordering: .relaxed)
+        return try await base.read(body)
+    }
+
+    func migrate() async throws { try await base.migrate() }
+    func shutdown() async {}
+}
+
+@Suite("the dispatcher works through a burst in batches")
+struct DispatchBatchTests {
+    /// A store counting its reads, `count` people each with one reminder due at `Harness.start`, and a
+    /// dispatcher with `settings` sending to `twilio`.
+    func withDueReminders(
+        _ count: Int, settings: Dispatcher.Settings, twilio: FakeTwilioServer,
+        _ body: (SQLTaskStore, ReadCountingEngine, Dispatcher) async throws -> Void
+    ) async throws {
+        try await TemporaryDatabase.with { database in
+            let opened = try await database.openStore()
+            let counting = ReadCountingEngine(base: opened.engine)
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let store = SQLTaskStore(engine: counting, calculator: OccurrenceCalculator(), logger: logger)
+            let now = Harness.start
+            for index in 0..<count {
+                let user = try await store.ensureUser(phone: Self.phone(index), timeZoneID: "America/New_York", now: now)
+                _ = try await store.applyChange(
+                    .addTask(TaskDraft(title: "task \(index)", dueAt: now, remindAt: now, timeZoneID: "America/New_York")),
+                    userID: user.id, now: now.addingTimeInterval(-3600))
+            }
+            var settings = settings
+            settings.templates = try await Prompts.templates()
+            let transport = TwilioSMSTransport(
+                accountSID: "ACtest0000000000000000000000000000", authToken: Harness.authToken,
+                sender: .number("+15550000000"), apiBase: twilio.baseURL, timeout: .seconds(5), logger: logger)
+            let dispatcher = Dispatcher(
+                store: store, transport: transport, clock: FakeWallClock(now: now), wakeup: DispatchWakeup(),
+                settings: settings, logger: logger)
+            try await body(store, counting, dispatcher)
+        }
+    }
+
+    /// Every one of `count` reminders reached Twilio once and its row is recorded sent.
+    func expectEachSentOnce(_ count: Int, store: SQLTaskStore, twilio: FakeTwilioServer) async throws {
+        let bodies = twilio.received.map(\.body)
+        #expect(bodies.count == count)
+        #expect(Set((0..<count).map { "task \($0)" }) == Set(bodies.compactMap(Self.title)))
+        for index in 0..<count {
+            let user = try #require(try await store.user(phone: Self.phone(index)))
+            #expect(try await store.reminderDeliveries(userID: user.id).map(\.status) == [.sent])
+        }
+    }
+
+    @Test("40 rows due at once: each sent once after a re-read, one read per batch of free send slots, not per row")
+    func rereadInBatches() async throws {
+        let settings = Self.settings { $0.concurrency = 8; $0.refreshBatch = 4 }
+        try await FakeTwilioServer.with { twilio in
+            try await withDueReminders(40, settings: settings, twilio: twilio) { store, counting, dispatcher in
+                let readsBefore = counting.reads
+                #expect(try await dispatcher.drainOnce() == 40)
+                // The first 8 rows fill every slot in one read; after that a read waits for 4 free slots.
+                #expect(counting.reads - readsBefore <= 1 + 32 / 4)
+                try await expectEachSentOnce(40, store: store, twilio: twilio)
+            }
+        }
+    }
+
+    @Test("a burst larger than a claim batch is worked through in one round, the next batch claimed while one is sent")
+    func claimsAheadOfTheSends() async throws {
+        let settings = Self.settings { $0.batchSize = 10; $0.concurrency = 4 }
+        try await FakeTwilioServer.with { twilio in
+            try await withDueReminders(45, settings: settings, twilio: twilio) { store, _, dispatcher in
+                #expect(try await dispatcher.drainOnce() == 45)
+                try await expectEachSentOnce(45, store: store, twilio: twilio)
+                #expect(try await dispatcher.drainOnce() == 0)
+            }
+        }
+    }
+
+    static func settings(_ change: (inout Dispatcher.Settings) -> Void) -> Dispatcher.Settings {
+        var settings = Dispatcher.Settings()
+        change(&settings)
+        return settings
+    }
+
+    static func phone(_ index: Int) -> Phone { Phone("+1555555\(1000 + index)")! }
+
+    /// The task title in a reminder text ("TaskPulse reminder: task 7 (#1) ...").
+    static func title(_ body: String) -> String? {
+        guard let start = body.range(of: "reminder: "), let end = body.range(of: " (#") else { return nil }
+        return String(body[start.upperBound..<end.lowerBound])
+    }
+}
