@@ -106,54 +106,72 @@ public struct Dispatcher: Service {
         try await drain(unless: nil)
     }
 
-    /// Claims due rows a batch at a time and sends them, `concurrency` at once. While the last rows of a full
-    /// batch are going out the next batch is already being claimed, so a burst never stops to claim (a claim
-    /// of 500 rows is one write transaction); a batch that comes back short ends the round. Once `stopping`
-    /// is set no further batch is claimed and the rows in hand are finished.
+    /// Claims due rows a batch at a time and sends them, `concurrency` at once; a send's slot is free again
+    /// once Twilio answered, while its result is being recorded (a record waits for its group's flush). While
+    /// the last rows of a full batch are going out the next batch is already being claimed, so a burst never
+    /// stops to claim; a batch that comes back short ends the round. Once `stopping` is set no further batch
+    /// is claimed and the rows in hand are finished.
     private func drain(unless stopping: StopFlag?) async throws -> Int {
         let first = try await claimBatch()
         guard !first.isEmpty else { return 0 }
         var handled = first.count
-        await withTaskGroup(of: Void.self) { group in
-            var inFlight = 0
+        await withTaskGroup(of: DrainStep.self) { group in
             var waiting = first[...]
             var moreDue = first.count >= settings.batchSize
-            var nextClaim: Task<[ClaimedDelivery], any Error>?
+            var claiming = false
+            var sending = 0
             while true {
-                if nextClaim == nil, moreDue, waiting.count <= 2 * settings.concurrency, stopping?.isSet != true {
-                    nextClaim = Task { try await claimBatch() }
+                if !claiming, moreDue, waiting.count <= 2 * settings.concurrency, stopping?.isSet != true {
+                    claiming = true
+                    group.addTask {
+                        do { return .claimed(.success(try await claimBatch())) } catch { return .claimed(.failure(error)) }
+                    }
                 }
-                if waiting.isEmpty {
-                    guard let claim = nextClaim else { break }
-                    nextClaim = nil
-                    do {
-                        let claimed = try await claim.value
-                        handled += claimed.count
-                        waiting = claimed[...]
-                        moreDue = claimed.count >= settings.batchSize
-                    } catch {
-                        // The rows in flight still finish; the next round claims again.
-                        logger.error("could not claim more due rows", metadata: ["error": "\(String(reflecting: error))"])
-                        moreDue = false
+                let room = settings.concurrency - sending
+                if !waiting.isEmpty, sending == 0 || room >= min(settings.refreshBatch, waiting.count, settings.concurrency) {
+                    let batch = Array(waiting.prefix(max(1, room)))
+                    waiting = waiting.dropFirst(batch.count)
+                    let refreshed = await refresh(batch)
+                    for (claimedEarlier, current) in zip(batch, refreshed) {
+                        group.addTask { .decided(claimedEarlier, await send(claimedEarlier, current)) }
+                        sending += 1
                     }
                     continue
                 }
-                let room = settings.concurrency - inFlight
-                if room < min(settings.refreshBatch, waiting.count, settings.concurrency), inFlight > 0 {
-                    await group.next()
-                    inFlight -= 1
-                    continue
-                }
-                let batch = Array(waiting.prefix(max(1, room)))
-                waiting = waiting.dropFirst(batch.count)
-                let refreshed = await refresh(batch)
-                for (claimedEarlier, current) in zip(batch, refreshed) {
-                    group.addTask { await handle(claimedEarlier, current) }
-                    inFlight += 1
+                guard let step = await group.next() else { break }
+                switch step {
+                case .claimed(.success(let claimed)):
+                    claiming = false
+                    handled += claimed.count
+                    waiting.append(contentsOf: claimed)
+                    moreDue = claimed.count >= settings.batchSize
+                case .claimed(.failure(let error)):
+                    // The rows in hand still finish; the next round claims again.
+                    claiming = false
+                    moreDue = false
+                    logger.error("could not claim more due rows", metadata: ["error": "\(String(reflecting: error))"])
+                case .decided(let claimed, let decision):
+                    sending -= 1
+                    if let decision {
+                        group.addTask {
+                            await record(decision, of: claimed)
+                            return .recorded
+                        }
+                    }
+                case .recorded:
+                    break
                 }
             }
         }
         return handled
+    }
+
+    /// What a drain's child task finished.
+    private enum DrainStep: Sendable {
+        case claimed(Result<[ClaimedDelivery], any Error>)
+        /// A send (or the decision not to send) is over; `nil`: nothing to record, the claim was lost.
+        case decided(ClaimedDelivery, Decision?)
+        case recorded
     }
 
     /// Claims up to `batchSize` due rows (or rows whose lease ran out), leased for `leaseDuration`.
@@ -193,25 +211,20 @@ public struct Dispatcher: Service {
         }
     }
 
-    private func handle(_ claimed: ClaimedDelivery, _ current: Refreshed) async {
-        let delivery = claimed.delivery
-        var metadata: Logger.Metadata = [
-            "tp.delivery_id": "\(delivery.id)", "tp.user_id": "\(delivery.userID)", "tp.channel": "\(delivery.channel)",
-        ]
+    /// Decides and sends one re-read row; `nil` when its claim no longer holds (nothing to record).
+    private func send(_ claimed: ClaimedDelivery, _ current: Refreshed) async -> Decision? {
         let decision = await decide(current)
         guard !decision.claimLost else {
-            logger.notice("claim no longer held; left to its holder", metadata: metadata)
-            return
+            logger.notice("claim no longer held; left to its holder", metadata: Self.metadata(claimed.delivery))
+            return nil
         }
-        let result = decision.result
-        switch result {
-        case .sent(let sid, _): metadata["tp.provider_id"] = "\(sid)"
-        case .retry(_, let code, let message), .dead(let code, let message), .failed(let code, let message):
-            metadata["tp.error_code"] = "\(code ?? "-")"
-            metadata["tp.error"] = "\(message)"
-        default: break
-        }
-        logger.debug("delivery handled", metadata: metadata.merging(["tp.result": "\(result)"]) { $1 })
+        logger.debug("delivery handled", metadata: Self.metadata(claimed.delivery, result: decision.result))
+        return decision
+    }
+
+    /// Records what happened to a claimed row, with the email copy to send next.
+    private func record(_ decision: Decision, of claimed: ClaimedDelivery) async {
+        let delivery = claimed.delivery
         do {
             // Recording is shielded from cancellation: a message Twilio accepted must be written down,
             // or it would be sent again when the lease runs out.
@@ -219,19 +232,39 @@ public struct Dispatcher: Service {
             let now = clock.now()
             let recorded = try await Task {
                 try await store.recordDeliveryResult(
-                    result, deliveryID: delivery.id, now: now, emailCopy: decision.emailCopy,
+                    decision.result, deliveryID: delivery.id, now: now, emailCopy: decision.emailCopy,
                     claimedAttempt: delivery.attempts)
             }.value
             guard recorded else {
                 // The send outlasted the lease and another node took the row over: its result stands.
-                logger.warning("claim lost during the send; result not recorded", metadata: metadata)
+                logger.warning(
+                    "claim lost during the send; result not recorded",
+                    metadata: Self.metadata(delivery, result: decision.result))
                 return
             }
             if decision.emailCopy != nil { wakeup.signal() }
         } catch {
             // The lease runs out and the row is tried again: the documented duplicate window (DESIGN §4).
-            logger.error("could not record a delivery result", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.error(
+                "could not record a delivery result",
+                metadata: Self.metadata(delivery, result: decision.result).merging(["error": "\(error)"]) { $1 })
         }
+    }
+
+    /// Log metadata for one row (and its result), built only when a line is logged.
+    private static func metadata(_ delivery: Delivery, result: DeliveryResult? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "tp.delivery_id": "\(delivery.id)", "tp.user_id": "\(delivery.userID)", "tp.channel": "\(delivery.channel)",
+        ]
+        switch result {
+        case .sent(let sid, _): metadata["tp.provider_id"] = "\(sid)"
+        case .retry(_, let code, let message), .dead(let code, let message), .failed(let code, let message):
+            metadata["tp.error_code"] = "\(code ?? "-")"
+            metadata["tp.error"] = "\(message)"
+        default: break
+        }
+        if let result { metadata["tp.result"] = "\(result)" }
+        return metadata
     }
 
     /// What handling one row decided: its result, and the email copy to write with it (issue 5).

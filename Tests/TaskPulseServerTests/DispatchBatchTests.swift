@@ -11,10 +11,14 @@ import Testing
 @testable import TaskPulseDispatch
 @testable import TaskPulseStorage
 
-/// Forwards to a real engine and counts its read transactions.
+/// Forwards to a real engine, counts its read transactions and can hold its writes back.
 final class ReadCountingEngine: StoreEngine {
     let base: any StoreEngine
     private let count = Atomic<Int>(0)
+    /// While set, writes wait (as they would behind a slow disk's flush)...
+    let holdingWrites = Atomic<Bool>(false)
+    /// ...once this many more writes went through (`Int.max`: never).
+    let writesBeforeHolding = Atomic<Int>(Int.max)
 
     init(base: any StoreEngine) { self.base = base }
 
@@ -26,7 +30,9 @@ final class ReadCountingEngine: StoreEngine {
         isolation: TransactionIsolation, durability: CommitDurability,
         _ body: @escaping @Sendable (SQLDatabase) throws -> T
     ) async throws -> T {
-        try await base.write(isolation: isolation, durability: durability, body)
+        if writesBeforeHolding.subtract(1, ordering: .relaxed).newValue < 0 { holdingWrites.store(true, ordering: .relaxed) }
+        while holdingWrites.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(5)) }
+        return try await base.write(isolation: isolation, durability: durability, body)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {
@@ -104,6 +110,30 @@ struct DispatchBatchTests {
                 #expect(try await dispatcher.drainOnce() == 45)
                 try await expectEachSentOnce(45, store: store, twilio: twilio)
                 #expect(try await dispatcher.drainOnce() == 0)
+            }
+        }
+    }
+
+    @Test("a send's slot is free once Twilio answered: sends go on while their results wait for the disk")
+    func sendsDoNotWaitForRecords() async throws {
+        let settings = Self.settings { $0.concurrency = 4 }
+        try await FakeTwilioServer.with { twilio in
+            try await withDueReminders(12, settings: settings, twilio: twilio) { store, engine, dispatcher in
+                // The claim is written; every record after it waits.
+                engine.writesBeforeHolding.store(1, ordering: .relaxed)
+                let drained = Task { try await dispatcher.drainOnce() }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while twilio.received.count < 12, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                // Three times the 4 slots went out although no result could be recorded.
+                #expect(twilio.received.count == 12)
+                let held = engine.holdingWrites.load(ordering: .relaxed)
+                #expect(held)
+                engine.writesBeforeHolding.store(Int.max, ordering: .relaxed)
+                engine.holdingWrites.store(false, ordering: .relaxed)
+                #expect(try await drained.value == 12)
+                try await expectEachSentOnce(12, store: store, twilio: twilio)
             }
         }
     }
