@@ -106,81 +106,6 @@ public struct Dispatcher: Service {
         try await drain(unless: nil)
     }
 
-    /// Claims due rows a batch at a time and sends them, `concurrency` at once; a send's slot is free again
-    /// once Twilio answered, while its result is being recorded (a record waits for its group's flush). While
-    /// the last rows of a full batch are going out the next batch is already being claimed, so a burst never
-    /// stops to claim; a batch that comes back short ends the round. Once `stopping` is set no further batch
-    /// is claimed and the rows in hand are finished.
-    private func drain(unless stopping: StopFlag?) async throws -> Int {
-        let first = try await claimBatch()
-        guard !first.isEmpty else { return 0 }
-        var handled = first.count
-        await withTaskGroup(of: DrainStep.self) { group in
-            var waiting = first[...]
-            var moreDue = first.count >= settings.batchSize
-            var claiming = false
-            var sending = 0
-            while true {
-                if !claiming, moreDue, waiting.count <= 2 * settings.concurrency, stopping?.isSet != true {
-                    claiming = true
-                    group.addTask {
-                        do { return .claimed(.success(try await claimBatch())) } catch { return .claimed(.failure(error)) }
-                    }
-                }
-                let room = settings.concurrency - sending
-                if !waiting.isEmpty, sending == 0 || room >= min(settings.refreshBatch, waiting.count, settings.concurrency) {
-                    let batch = Array(waiting.prefix(max(1, room)))
-                    waiting = waiting.dropFirst(batch.count)
-                    let refreshed = await refresh(batch)
-                    for (claimedEarlier, current) in zip(batch, refreshed) {
-                        group.addTask { .decided(claimedEarlier, await send(claimedEarlier, current)) }
-                        sending += 1
-                    }
-                    continue
-                }
-                guard let step = await group.next() else { break }
-                switch step {
-                case .claimed(.success(let claimed)):
-                    claiming = false
-                    handled += claimed.count
-                    waiting.append(contentsOf: claimed)
-                    moreDue = claimed.count >= settings.batchSize
-                case .claimed(.failure(let error)):
-                    // The rows in hand still finish; the next round claims again.
-                    claiming = false
-                    moreDue = false
-                    logger.error("could not claim more due rows", metadata: ["error": "\(String(reflecting: error))"])
-                case .decided(let claimed, let decision):
-                    sending -= 1
-                    if let decision {
-                        group.addTask {
-                            await record(decision, of: claimed)
-                            return .recorded
-                        }
-                    }
-                case .recorded:
-                    break
-                }
-            }
-        }
-        return handled
-    }
-
-    /// What a drain's child task finished.
-    private enum DrainStep: Sendable {
-        case claimed(Result<[ClaimedDelivery], any Error>)
-        /// A send (or the decision not to send) is over; `nil`: nothing to record, the claim was lost.
-        case decided(ClaimedDelivery, Decision?)
-        case recorded
-    }
-
-    /// Claims up to `batchSize` due rows (or rows whose lease ran out), leased for `leaseDuration`.
-    private func claimBatch() async throws -> [ClaimedDelivery] {
-        let now = clock.now()
-        return try await store.claimDueDeliveries(
-            now: now, limit: settings.batchSize, leaseUntil: now.addingTimeInterval(settings.leaseDuration))
-    }
-
     /// Sleeps until the next row is due or the poll interval ends, whichever is first. A wake-up signal
     /// (new rows written) makes it look again at when the next row is due: a reminder for next week
     /// does not cost a claim round (a write transaction) per text that adds one.
@@ -211,62 +136,6 @@ public struct Dispatcher: Service {
         }
     }
 
-    /// Decides and sends one re-read row; `nil` when its claim no longer holds (nothing to record).
-    private func send(_ claimed: ClaimedDelivery, _ current: Refreshed) async -> Decision? {
-        let decision = await decide(current)
-        guard !decision.claimLost else {
-            logger.notice("claim no longer held; left to its holder", metadata: Self.metadata(claimed.delivery))
-            return nil
-        }
-        logger.debug("delivery handled", metadata: Self.metadata(claimed.delivery, result: decision.result))
-        return decision
-    }
-
-    /// Records what happened to a claimed row, with the email copy to send next.
-    private func record(_ decision: Decision, of claimed: ClaimedDelivery) async {
-        let delivery = claimed.delivery
-        do {
-            // Recording is shielded from cancellation: a message Twilio accepted must be written down,
-            // or it would be sent again when the lease runs out.
-            let store = self.store
-            let now = clock.now()
-            let recorded = try await Task {
-                try await store.recordDeliveryResult(
-                    decision.result, deliveryID: delivery.id, now: now, emailCopy: decision.emailCopy,
-                    claimedAttempt: delivery.attempts)
-            }.value
-            guard recorded else {
-                // The send outlasted the lease and another node took the row over: its result stands.
-                logger.warning(
-                    "claim lost during the send; result not recorded",
-                    metadata: Self.metadata(delivery, result: decision.result))
-                return
-            }
-            if decision.emailCopy != nil { wakeup.signal() }
-        } catch {
-            // The lease runs out and the row is tried again: the documented duplicate window (DESIGN §4).
-            logger.error(
-                "could not record a delivery result",
-                metadata: Self.metadata(delivery, result: decision.result).merging(["error": "\(error)"]) { $1 })
-        }
-    }
-
-    /// Log metadata for one row (and its result), built only when a line is logged.
-    private static func metadata(_ delivery: Delivery, result: DeliveryResult? = nil) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "tp.delivery_id": "\(delivery.id)", "tp.user_id": "\(delivery.userID)", "tp.channel": "\(delivery.channel)",
-        ]
-        switch result {
-        case .sent(let sid, _): metadata["tp.provider_id"] = "\(sid)"
-        case .retry(_, let code, let message), .dead(let code, let message), .failed(let code, let message):
-            metadata["tp.error_code"] = "\(code ?? "-")"
-            metadata["tp.error"] = "\(message)"
-        default: break
-        }
-        if let result { metadata["tp.result"] = "\(result)" }
-        return metadata
-    }
-
     /// What handling one row decided: its result, and the email copy to write with it (issue 5).
     public struct Decision: Sendable {
         public var result: DeliveryResult
@@ -274,6 +143,8 @@ public struct Dispatcher: Service {
         /// The row was deleted, or another node took it over after this claim's lease ran out: nothing was
         /// sent and nothing is recorded.
         public var claimLost = false
+        /// The row as it was re-read before the send (for logs); `nil` when it could not be.
+        public var delivery: Delivery?
     }
 
     /// Decides what to do with one claimed delivery and, if it is to be sent, sends it.
@@ -283,50 +154,8 @@ public struct Dispatcher: Service {
 
     /// Re-reads one claimed row and decides it (``decide(_:)`` with the email copy).
     func decideWithCopy(_ claimedEarlier: ClaimedDelivery) async -> Decision {
-        let refreshed = await refresh([claimedEarlier])
+        let refreshed = await refresh([HeldClaim(reference: claimedEarlier.reference, leaseUntil: claimedEarlier.leaseUntil)])
         return await decide(refreshed.first ?? .lost)
-    }
-
-    /// A claimed row as re-read just before its send.
-    enum Refreshed: Sendable {
-        /// The claim holds: the row, person and task as they are now.
-        case current(ClaimedDelivery)
-        /// The row was deleted, or another node took it over after this claim's lease ran out.
-        case lost
-        /// The store could not be read: the row is tried again after the poll interval.
-        case unreadable(String)
-    }
-
-    /// Re-reads claimed rows just before their sends (DESIGN §3: the opt-out check happens at send time),
-    /// all in one read. A claim with less than half its lease left is renewed instead, in a write of its
-    /// own, so no other node takes the row over while it is being sent.
-    func refresh(_ batch: [ClaimedDelivery]) async -> [Refreshed] {
-        let now = clock.now()
-        var refreshed = [Refreshed](repeating: .lost, count: batch.count)
-        var fresh: [Int] = []
-        for (index, claimed) in batch.enumerated() {
-            guard Self.needsRenewal(leaseUntil: claimed.leaseUntil, now: now, leaseDuration: settings.leaseDuration)
-            else {
-                fresh.append(index)
-                continue
-            }
-            do {
-                let renewed = try await store.renewClaim(
-                    ofDelivery: claimed.delivery.id, attempt: claimed.delivery.attempts,
-                    leaseUntil: now.addingTimeInterval(settings.leaseDuration))
-                refreshed[index] = renewed.map(Refreshed.current) ?? .lost
-            } catch {
-                refreshed[index] = .unreadable("\(error)")
-            }
-        }
-        guard !fresh.isEmpty else { return refreshed }
-        do {
-            let current = try await store.currentClaims(fresh.map { batch[$0].reference })
-            for (index, claim) in zip(fresh, current) { refreshed[index] = claim.map(Refreshed.current) ?? .lost }
-        } catch {
-            for index in fresh { refreshed[index] = .unreadable("\(error)") }
-        }
-        return refreshed
     }
 
     /// Decides and sends one re-read row. An SMS row is one scheduled message: it is rendered once and goes
@@ -343,6 +172,12 @@ public struct Dispatcher: Service {
                     at: clock.now().addingTimeInterval(settings.pollInterval), errorCode: nil,
                     message: "could not re-read the delivery: \(message)"))
         }
+        var decision = await decide(current: claimed)
+        decision.delivery = claimed.delivery
+        return decision
+    }
+
+    private func decide(current claimed: ClaimedDelivery) async -> Decision {
         if claimed.delivery.channel == .email { return Decision(result: await sendEmailRow(claimed)) }
         if claimed.delivery.kind == .phoneCode { return Decision(result: await sendPhoneCode(claimed)) }
         if claimed.delivery.kind.isPartnerMessage { return Decision(result: await sendPartnerMessage(claimed)) }

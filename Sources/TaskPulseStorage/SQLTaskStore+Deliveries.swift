@@ -2,7 +2,7 @@ import Foundation
 import TaskPulseDomain
 
 extension SQLTaskStore {
-    public func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] {
+    public func claimDue(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimReference] {
         try await write(isolation: .readCommitted) { db in
             // One guarded UPDATE ... RETURNING claims the rows (DESIGN §4). SQLite serialises writers;
             // on PostgreSQL each node skips the rows another node has locked, so no row is claimed twice.
@@ -22,36 +22,22 @@ extension SQLTaskStore {
                 ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED
                 """
             }
-            let ids = try Int64.fetchAll(
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     UPDATE deliveries SET status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
                     WHERE id IN (\(candidates))
-                    RETURNING id
+                    RETURNING id, attempts, due_at
                     """,
                 arguments: [leaseUntil.storageValue, now.storageValue, now.storageValue, now.storageValue, limit])
-            guard !ids.isEmpty else { return [] }
-            var claimed: [ClaimedDelivery] = []
-            claimed.reserveCapacity(ids.count)
-            var users: [Int64: User] = [:]
-            for id in ids.sorted() {
-                guard
-                    let row = try SQLRow.fetchOne(db, sql: StoreRows.deliveryByID, arguments: [id])
-                else { continue }
-                let delivery = StoreRows.delivery(row)
-                let user: User
-                if let cached = users[delivery.userID.rawValue] {
-                    user = cached
-                } else if let fetched = try StoreRows.fetchUser(db, id: delivery.userID) {
-                    users[delivery.userID.rawValue] = fetched
-                    user = fetched
-                } else {
-                    continue
+            // The person and task are read when the row is about to be sent (``currentClaims(_:)``), not here.
+            return rows
+                .map { row in
+                    (due: row["due_at"] as Double, reference: ClaimReference(
+                        deliveryID: DeliveryID(row["id"] as Int64), attempt: Int(row["attempts"] as Int64)))
                 }
-                let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
-                claimed.append(ClaimedDelivery(delivery: delivery, user: user, task: task, leaseUntil: leaseUntil))
-            }
-            return claimed.sorted { $0.delivery.dueAt < $1.delivery.dueAt }
+                .sorted { ($0.due, $0.reference.deliveryID.rawValue) < ($1.due, $1.reference.deliveryID.rawValue) }
+                .map(\.reference)
         }
     }
 

@@ -25,6 +25,13 @@ extension TaskStore {
         try await recordDeliveryResult(result, deliveryID: deliveryID, now: now, emailCopy: nil, claimedAttempt: nil)
     }
 
+    /// Claims due deliveries (``claimDue(now:limit:leaseUntil:)``) and reads them with their person and
+    /// task, earliest due first.
+    public func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] {
+        let claims = try await claimDue(now: now, limit: limit, leaseUntil: leaseUntil)
+        return try await currentClaims(claims).compactMap { $0 }
+    }
+
     /// One claim re-read (``currentClaims(_:)`` for a single row); `nil` when it no longer holds.
     public func currentClaim(ofDelivery deliveryID: DeliveryID, attempt: Int) async throws -> ClaimedDelivery? {
         try await currentClaims([ClaimReference(deliveryID: deliveryID, attempt: attempt)]).first ?? nil
@@ -89,8 +96,9 @@ public protocol TaskStore: Sendable {
     ) async throws -> InboundResult
 
     /// Claims up to `limit` deliveries due at `now` (or whose lease ran out), leasing them until
-    /// `leaseUntil`, with the person and task each needs.
-    func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery]
+    /// `leaseUntil`; returns the claims, earliest due first. The rows themselves are read just before
+    /// each send (``currentClaims(_:)``).
+    func claimDue(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimReference]
 
     /// A claimed delivery with its person and task as they are now, read just before sending so an
     /// opt-out or a completed task that arrived after the claim still stops the send; its lease is renewed

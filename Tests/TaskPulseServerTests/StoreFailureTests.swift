@@ -23,7 +23,7 @@ struct UnavailableStore: TaskStore {
         _ message: InboundMessage, userID: UserID, change: TaskChange, now: Date,
         renderReply: @escaping @Sendable (ChangeOutcome, Bool) -> String
     ) async throws -> InboundResult { throw error }
-    func claimDueDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimedDelivery] { throw error }
+    func claimDue(now: Date, limit: Int, leaseUntil: Date) async throws -> [ClaimReference] { throw error }
     func renewClaim(ofDelivery deliveryID: DeliveryID, attempt: Int, leaseUntil: Date) async throws
         -> ClaimedDelivery?
     { throw error }
