@@ -45,6 +45,10 @@ public struct TwilioSMSTransport: SMSTransport {
     public static let sharedClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // Twilio's API answers where it is asked; a redirect would carry the account's credentials elsewhere.
+        configuration.redirectConfiguration = .disallow
+        // TaskPulse bootstraps no tracer: a span per send was CPU spent on the no-op one.
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 

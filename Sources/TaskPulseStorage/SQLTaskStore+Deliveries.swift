@@ -57,12 +57,68 @@ extension SQLTaskStore {
     public func currentClaims(_ references: [ClaimReference]) async throws -> [ClaimedDelivery?] {
         guard !references.isEmpty else { return [] }
         return try await read { db in
-            // One snapshot for the batch: a person with several rows in it is read once.
-            var users: [UserID: User] = [:]
-            return try references.map { reference in
-                try SQLTaskStore.heldClaim(
-                    db, deliveryID: reference.deliveryID, attempt: reference.attempt, users: &users)
+            // One snapshot, three statements per slice of the batch (its rows, their people, their tasks),
+            // not three per row.
+            var claims: [ClaimedDelivery?] = []
+            claims.reserveCapacity(references.count)
+            var start = references.startIndex
+            while start < references.endIndex {
+                let end = min(start + SQLTaskStore.claimsPerRead, references.endIndex)
+                claims += try SQLTaskStore.heldClaims(db, references[start..<end])
+                start = end
             }
+            return claims
+        }
+    }
+
+    /// Rows read per statement by ``currentClaims(_:)`` (far below either engine's limit on parameters).
+    public static let claimsPerRead = 200
+
+    /// The claims among `references` that still hold, in order, with their person and task.
+    private static func heldClaims(_ db: SQLDatabase, _ references: ArraySlice<ClaimReference>) throws
+        -> [ClaimedDelivery?]
+    {
+        func list(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+        let rows = try SQLRow.fetchAll(
+            db,
+            sql: """
+                SELECT \(StoreRows.deliveryColumns), lease_until FROM deliveries
+                WHERE status = 'sending' AND id IN (\(list(references.count)))
+                """,
+            arguments: SQLArguments(references.map { $0.deliveryID.rawValue }))
+        var deliveries: [DeliveryID: (delivery: Delivery, leaseUntil: Date?)] = [:]
+        for row in rows {
+            let delivery = StoreRows.delivery(row)
+            deliveries[delivery.id] = (delivery, (row["lease_until"] as Double?).map(Date.init(storageValue:)))
+        }
+        let userIDs = Array(Set(deliveries.values.map(\.delivery.userID.rawValue)))
+        var users: [UserID: User] = [:]
+        if !userIDs.isEmpty {
+            for row in try SQLRow.fetchAll(
+                db, sql: "SELECT \(StoreRows.userColumns) FROM users WHERE id IN (\(list(userIDs.count)))",
+                arguments: SQLArguments(userIDs))
+            {
+                if let user = StoreRows.user(row) { users[user.id] = user }
+            }
+        }
+        let taskIDs = Array(Set(deliveries.values.compactMap(\.delivery.taskID?.rawValue)))
+        var tasks: [TaskID: TaskItem] = [:]
+        if !taskIDs.isEmpty {
+            for row in try SQLRow.fetchAll(
+                db, sql: "SELECT \(StoreRows.taskColumns) FROM tasks WHERE id IN (\(list(taskIDs.count)))",
+                arguments: SQLArguments(taskIDs))
+            {
+                let task = StoreRows.task(row)
+                tasks[task.id] = task
+            }
+        }
+        return references.map { reference in
+            guard let held = deliveries[reference.deliveryID], held.delivery.attempts == reference.attempt,
+                let user = users[held.delivery.userID]
+            else { return nil }
+            return ClaimedDelivery(
+                delivery: held.delivery, user: user, task: held.delivery.taskID.flatMap { tasks[$0] },
+                leaseUntil: held.leaseUntil)
         }
     }
 

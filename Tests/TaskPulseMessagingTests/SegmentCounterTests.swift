@@ -58,6 +58,16 @@ struct MessageTemplateTests {
         #expect(text == "TaskPulse reminder: stretch (#2). Reply DONE 2 when finished.")
     }
 
+    @Test("a render loses surrounding whitespace and newlines (any Unicode space), never inner ones")
+    func trimming() {
+        #expect(MessageTemplates.trimmed("  call mom \n") == "call mom")
+        #expect(MessageTemplates.trimmed("call  mom") == "call  mom")
+        #expect(MessageTemplates.trimmed("\u{2028}\u{00A0}call\tmom\r\n\u{3000}") == "call\tmom")
+        #expect(MessageTemplates.trimmed("x\n") == "x")
+        #expect(MessageTemplates.trimmed("\n") == "")
+        #expect(MessageTemplates.trimmed("") == "")
+    }
+
     static func copyPrompts(to folder: URL) throws {
         try FileManager.default.copyItem(at: URL(fileURLWithPath: promptsDirectory), to: folder)
     }

@@ -115,6 +115,21 @@ struct StoreClusterTests {
         }
     }
 
+    @Test("a claim larger than one read's slice is read whole, in due order, each row once")
+    func claimsReadInSlices() async throws {
+        try await TemporaryDatabase.with { database in
+            let store = try await database.openStore()
+            let count = SQLTaskStore.claimsPerRead + 5
+            try await dueReminders(store, count: count)
+            let claimed = try await store.claimDueDeliveries(
+                now: now, limit: count + 10, leaseUntil: now.addingTimeInterval(60))
+            #expect(claimed.count == count)
+            #expect(Set(claimed.map(\.delivery.id)).count == count)
+            #expect(claimed.allSatisfy { $0.task?.title.hasPrefix("task ") == true && $0.delivery.attempts == 1 })
+            #expect(claimed.map(\.delivery.id.rawValue) == claimed.map(\.delivery.id.rawValue).sorted())
+        }
+    }
+
     @Test("the same MessageSid arriving at two nodes at once is applied once; both answer the same reply")
     func idempotencyAcrossNodes() async throws {
         try await TemporaryDatabase.with { database in
