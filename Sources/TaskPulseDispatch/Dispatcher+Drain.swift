@@ -30,7 +30,8 @@ extension Dispatcher {
     }
 
     /// Claims due rows a batch at a time and sends them, `concurrency` at once; a send's slot is free again
-    /// once Twilio answered, while its result is being recorded (a record waits for its group's flush). While
+    /// once Twilio answered, while its result is being recorded (a record waits for its group's flush), as
+    /// long as no more than `concurrency` results wait to be recorded. While
     /// the last rows of a full batch are going out the next batch is already being claimed, so a burst never
     /// stops to claim; a batch that comes back short ends the round. Once `stopping` is set no further batch
     /// is claimed and the rows in hand are finished.
@@ -43,6 +44,9 @@ extension Dispatcher {
             var moreDue = first.count >= settings.batchSize
             var claiming = false
             var sending = 0
+            // Sent but not yet recorded: a crash now sends these again (the duplicate window), so at most
+            // `concurrency` of them wait on the disk beside the sends in flight.
+            var recording = 0
             while true {
                 if !claiming, moreDue, waiting.count <= 2 * settings.concurrency, stopping?.isSet != true {
                     claiming = true
@@ -50,8 +54,8 @@ extension Dispatcher {
                         do { return .claimed(.success(try await claimBatch())) } catch { return .claimed(.failure(error)) }
                     }
                 }
-                let room = settings.concurrency - sending
-                if !waiting.isEmpty, sending == 0 || room >= min(settings.refreshBatch, waiting.count, settings.concurrency) {
+                let room = min(settings.concurrency - sending, 2 * settings.concurrency - sending - recording)
+                if !waiting.isEmpty, sending + recording == 0 || room >= min(settings.refreshBatch, waiting.count, settings.concurrency) {
                     let batch = Array(waiting.prefix(max(1, room)))
                     waiting = waiting.dropFirst(batch.count)
                     let refreshed = await refresh(batch)
@@ -76,13 +80,14 @@ extension Dispatcher {
                 case .decided(let claim, let decision):
                     sending -= 1
                     if let decision {
+                        recording += 1
                         group.addTask {
                             await record(decision, of: claim.reference)
                             return .recorded
                         }
                     }
                 case .recorded:
-                    break
+                    recording -= 1
                 }
             }
         }

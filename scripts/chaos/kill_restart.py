@@ -59,7 +59,8 @@ def read_log(path):
     if not os.path.exists(path):
         return []
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        # The fake may be mid-line while the burst runs: a line without its newline is not written yet.
+        return [json.loads(line) for line in f if line.endswith("\n") and line.strip()]
 
 
 def main():

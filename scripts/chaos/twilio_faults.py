@@ -16,9 +16,10 @@ Sources/TaskPulseMessaging/TwilioSMSTransport.swift): a transient failure (429, 
 connection error) is retried after an equal-jitter exponential delay (base 2 s, at most 600 s,
 8 attempts; a Retry-After header is a floor), so the attempt after attempt k waits 2^(k-1) to 2^k s.
 The Twilio request times out after 15 s. The dispatcher claims a batch of due rows
-(Dispatcher.Settings.batchSize) and sends them `concurrency` at a time, each send renewing its
-row's 60 s lease as it starts, and claims again only when the whole batch is handled. So under
-"hang" each send waits for its 15 s timeout, a batch of n rows takes about
+(Dispatcher.Settings.batchSize) and sends them `concurrency` at a time, re-reading each row just
+before its send (and renewing its 60 s lease when less than half is left); it claims the next
+batch while the last rows of a full one go out, and a batch that comes back short ends the round.
+So under "hang" each send waits for its 15 s timeout, a round of n rows takes about
 ceil(n / concurrency) x 15 s, and rows falling due meanwhile (retries included) wait for it; under
 "slow" each send takes the fake's latency, still under the timeout, so nothing should be sent twice.
 
