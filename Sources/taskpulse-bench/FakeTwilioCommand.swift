@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -10,6 +12,10 @@ import TaskPulseMessaging
 /// A fast local fake of Twilio's Messages API: answers every send with 201 at once and appends one JSON
 /// line per request to a log (`ts`, `sid`, `to`, `body`, `status`), like `scripts/lib/fake_twilio.py`,
 /// whose thread-per-request server cannot take 10,000 sends a second.
+///
+/// It runs on the same two cores as the service it measures, so it is plain SwiftNIO handlers on the
+/// event loops (no router, no hop to Swift concurrency per request): on Hummingbird it took a fifth of
+/// the machine during a reminder burst (docs/BENCHMARKS.md).
 struct FakeTwilioCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-twilio", abstract: "Run a fast fake Twilio Messages API on 127.0.0.1.")
@@ -21,33 +27,94 @@ struct FakeTwilioCommand: AsyncParsableCommand {
         var logger = Logger(label: "fake-twilio")
         logger.logLevel = .warning
         let journal = try Journal(path: log)
-        let sequence = Atomic<Int>(0)
-        let router = Router()
-        router.post("/2010-04-01/Accounts/:account/Messages.json") { request, _ -> Response in
-            let received = Date().timeIntervalSince1970
-            var request = request
-            let body = try await request.collectBody(upTo: 1 << 16)
-            let fields = FormEncoding.decode(String(buffer: body)) ?? []
-            let to = fields.first { $0.0 == "To" }?.1 ?? ""
-            let text = fields.first { $0.0 == "Body" }?.1 ?? ""
-            let number = sequence.add(1, ordering: .relaxed).newValue
-            let hex = String(number, radix: 16)
-            let sid = "SM" + String(repeating: "0", count: max(0, 32 - hex.utf8.count)) + hex
-            // Written by hand: two JSONEncoders per request cost the fake more CPU than the service it
-            // stands in for, on the same two cores, during a burst.
-            journal.append(
-                #"{"ts":\#(received),"sid":"\#(sid)","to":\#(JSONText.quoted(to)),"body":\#(JSONText.quoted(text)),"status":201}"#
-                    + "\n")
-            let answer = #"{"sid":"\#(sid)","status":"queued","to":\#(JSONText.quoted(to))}"#
-            return Response(
-                status: .created, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: answer)))
-        }
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
-        let group = ServiceGroup(
-            services: [app, journal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let sequence = MessageSequence()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        MessagesHandler(journal: journal, sequence: sequence))
+                }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+        let group = ServiceGroup(services: [journal], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+        try await server.close()
+    }
+}
+
+/// Numbers the messages (their SIDs) across connections.
+final class MessageSequence: Sendable {
+    private let last = Atomic<Int>(0)
+    func next() -> Int { last.add(1, ordering: .relaxed).newValue }
+}
+
+/// Answers `POST /2010-04-01/Accounts/<sid>/Messages.json` with 201 and the message's SID, and logs it.
+final class MessagesHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let journal: Journal
+    private let sequence: MessageSequence
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+
+    init(journal: Journal, sequence: MessageSequence) {
+        self.journal = journal
+        self.sequence = sequence
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let request):
+            head = request
+            body.clear()
+        case .body(var chunk):
+            if body.readableBytes + chunk.readableBytes <= 1 << 16 { body.writeBuffer(&chunk) }
+        case .end:
+            guard let request = head else { return }
+            head = nil
+            respond(to: request, context: context)
+        }
+    }
+
+    private func respond(to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = request.uri.split(separator: "/")
+        guard request.method == .POST, path.count == 4, path[0] == "2010-04-01", path[1] == "Accounts",
+            path[3] == "Messages.json"
+        else {
+            return write(status: .notFound, json: #"{"code":20404,"message":"not found"}"#, request, context)
+        }
+        let received = Date().timeIntervalSince1970
+        let fields = FormEncoding.decode(String(buffer: body)) ?? []
+        let to = fields.first { $0.0 == "To" }?.1 ?? ""
+        let text = fields.first { $0.0 == "Body" }?.1 ?? ""
+        let hex = String(sequence.next(), radix: 16)
+        let sid = "SM" + String(repeating: "0", count: max(0, 32 - hex.utf8.count)) + hex
+        // Written by hand: two JSONEncoders per request cost the fake more CPU than a send costs the
+        // service it stands in for.
+        journal.append(
+            #"{"ts":\#(received),"sid":"\#(sid)","to":\#(JSONText.quoted(to)),"body":\#(JSONText.quoted(text)),"status":201}"#
+                + "\n")
+        write(status: .created, json: #"{"sid":"\#(sid)","status":"queued","to":\#(JSONText.quoted(to))}"#, request, context)
+    }
+
+    private func write(
+        status: HTTPResponseStatus, json: String, _ request: HTTPRequestHead, _ context: ChannelHandlerContext
+    ) {
+        let answer = context.channel.allocator.buffer(string: json)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: "\(answer.readableBytes)")
+        let keepAlive = request.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive { done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) } }
     }
 }
 
@@ -58,7 +125,7 @@ final class Journal: Service, Sendable {
 
     init(path: String) throws {
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw ValidationError("cannot open \(path) for writing")
