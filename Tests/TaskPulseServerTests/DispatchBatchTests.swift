@@ -11,53 +11,20 @@ import Testing
 @testable import TaskPulseDispatch
 @testable import TaskPulseStorage
 
-/// Forwards to a real engine, counts its read transactions and can hold its writes back.
-final class ReadCountingEngine: StoreEngine {
-    let base: any StoreEngine
-    private let count = Atomic<Int>(0)
-    /// While set, writes wait (as they would behind a slow disk's flush)...
-    let holdingWrites = Atomic<Bool>(false)
-    /// ...once this many more writes went through (`Int.max`: never).
-    let writesBeforeHolding = Atomic<Int>(Int.max)
-
-    init(base: any StoreEngine) { self.base = base }
-
-    var reads: Int { count.load(ordering: .relaxed) }
-    var dialect: SQLDialect { base.dialect }
-    var isShared: Bool { base.isShared }
-
-    func write<T: Sendable>(
-        isolation: TransactionIsolation, durability: CommitDurability,
-        _ body: @escaping @Sendable (SQLDatabase) throws -> T
-    ) async throws -> T {
-        if writesBeforeHolding.subtract(1, ordering: .relaxed).newValue < 0 { holdingWrites.store(true, ordering: .relaxed) }
-        while holdingWrites.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(5)) }
-        return try await base.write(isolation: isolation, durability: durability, body)
-    }
-
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {
-        count.add(1, ordering: .relaxed)
-        return try await base.read(body)
-    }
-
-    func migrate() async throws { try await base.migrate() }
-    func shutdown() async {}
-}
-
 @Suite("the dispatcher works through a burst in batches")
 struct DispatchBatchTests {
-    /// A store counting its reads, `count` people each with one reminder due at `Harness.start`, and a
+    /// A store whose engine notes its reads and can hold its writes, `count` people each with one reminder due at `Harness.start`, and a
     /// dispatcher with `settings` sending to `twilio`.
     func withDueReminders(
         _ count: Int, settings: Dispatcher.Settings, twilio: FakeTwilioServer,
-        _ body: (SQLTaskStore, ReadCountingEngine, Dispatcher) async throws -> Void
+        _ body: (SQLTaskStore, RecordingEngine, Dispatcher) async throws -> Void
     ) async throws {
         try await TemporaryDatabase.with { database in
             let opened = try await database.openStore()
-            let counting = ReadCountingEngine(base: opened.engine)
+            let engine = RecordingEngine(base: opened.engine)
             var logger = Logger(label: "test")
             logger.logLevel = .critical
-            let store = SQLTaskStore(engine: counting, calculator: OccurrenceCalculator(), logger: logger)
+            let store = SQLTaskStore(engine: engine, calculator: OccurrenceCalculator(), logger: logger)
             let now = Harness.start
             for index in 0..<count {
                 let user = try await store.ensureUser(phone: Self.phone(index), timeZoneID: "America/New_York", now: now)
@@ -73,7 +40,7 @@ struct DispatchBatchTests {
             let dispatcher = Dispatcher(
                 store: store, transport: transport, clock: FakeWallClock(now: now), wakeup: DispatchWakeup(),
                 settings: settings, logger: logger)
-            try await body(store, counting, dispatcher)
+            try await body(store, engine, dispatcher)
         }
     }
 
@@ -92,11 +59,11 @@ struct DispatchBatchTests {
     func rereadInBatches() async throws {
         let settings = Self.settings { $0.concurrency = 8; $0.refreshBatch = 4 }
         try await FakeTwilioServer.with { twilio in
-            try await withDueReminders(40, settings: settings, twilio: twilio) { store, counting, dispatcher in
-                let readsBefore = counting.reads
+            try await withDueReminders(40, settings: settings, twilio: twilio) { store, engine, dispatcher in
+                let readsBefore = engine.reads
                 #expect(try await dispatcher.drainOnce() == 40)
                 // The first 8 rows fill every slot in one read; after that a read waits for 4 free slots.
-                #expect(counting.reads - readsBefore <= 1 + 32 / 4)
+                #expect(engine.reads - readsBefore <= 1 + 32 / 4)
                 try await expectEachSentOnce(40, store: store, twilio: twilio)
             }
         }
@@ -134,8 +101,7 @@ struct DispatchBatchTests {
                 #expect(twilio.received.count == 8)
                 let held = engine.holdingWrites.load(ordering: .relaxed)
                 #expect(held)
-                engine.writesBeforeHolding.store(Int.max, ordering: .relaxed)
-                engine.holdingWrites.store(false, ordering: .relaxed)
+                engine.releaseWrites()
                 #expect(try await drained.value == 12)
                 try await expectEachSentOnce(12, store: store, twilio: twilio)
             }

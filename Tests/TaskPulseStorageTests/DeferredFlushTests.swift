@@ -8,35 +8,6 @@ import TaskPulseDomain
 import TaskPulseTestSupport
 import TaskPulseTiming
 
-/// Forwards to a real engine and notes the durability each write asked for.
-final class DurabilityRecordingEngine: StoreEngine {
-    let base: any StoreEngine
-    let durabilities = Mutex<[CommitDurability]>([])
-
-    init(base: any StoreEngine) { self.base = base }
-
-    var dialect: SQLDialect { base.dialect }
-    var isShared: Bool { base.isShared }
-
-    func write<T: Sendable>(
-        isolation: TransactionIsolation, durability: CommitDurability,
-        _ body: @escaping @Sendable (SQLDatabase) throws -> T
-    ) async throws -> T {
-        durabilities.withLock { $0.append(durability) }
-        return try await base.write(isolation: isolation, durability: durability, body)
-    }
-
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLDatabase) throws -> T) async throws -> T {
-        try await base.read(body)
-    }
-
-    func migrate() async throws { try await base.migrate() }
-    func shutdown() async {}
-
-    /// The durabilities noted since the last call.
-    func take() -> [CommitDurability] { durabilities.withLock { recorded in defer { recorded = [] }; return recorded } }
-}
-
 /// A text that only reads (list, help) is answered without waiting for its record to be flushed; every
 /// text that changes something still waits (runs on SQLite, and on PostgreSQL in the conformance run).
 @Suite("texts that only read do not wait for the flush")
@@ -44,10 +15,10 @@ struct DeferredFlushTests {
     let now = Date(timeIntervalSince1970: 1_795_000_000)
     let phone = Phone("+15555550177")!
 
-    func withStore(_ body: (SQLTaskStore, DurabilityRecordingEngine, User) async throws -> Void) async throws {
+    func withStore(_ body: (SQLTaskStore, RecordingEngine, User) async throws -> Void) async throws {
         try await TemporaryDatabase.with { database in
             let opened = try await database.openStore()
-            let recording = DurabilityRecordingEngine(base: opened.engine)
+            let recording = RecordingEngine(base: opened.engine)
             let store = SQLTaskStore(engine: recording, calculator: OccurrenceCalculator(), logger: Logger(label: "test"))
             let user = try await store.ensureUser(phone: phone, timeZoneID: "America/New_York", now: now)
             _ = recording.take()
