@@ -60,7 +60,7 @@ extension Dispatcher {
                     waiting = waiting.dropFirst(batch.count)
                     let refreshed = await refresh(batch)
                     for (claim, current) in zip(batch, refreshed) {
-                        group.addTask { .decided(claim, await send(claim, current)) }
+                        group.addTask { .decided(claim, await sendIfHeld(claim, current)) }
                         sending += 1
                     }
                     continue
@@ -136,7 +136,7 @@ extension Dispatcher {
     }
 
     /// Decides and sends one re-read row; `nil` when its claim no longer holds (nothing to record).
-    private func send(_ claim: HeldClaim, _ current: Refreshed) async -> Decision? {
+    private func sendIfHeld(_ claim: HeldClaim, _ current: Refreshed) async -> Decision? {
         let decision = await decide(current)
         guard !decision.claimLost else {
             logger.notice("claim no longer held; left to its holder", metadata: Self.metadata(claim.reference))

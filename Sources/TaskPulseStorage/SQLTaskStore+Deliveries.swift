@@ -49,8 +49,8 @@ extension SQLTaskStore {
                 sql: "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = 'sending' AND attempts = ?",
                 arguments: [leaseUntil.storageValue, deliveryID.rawValue, attempt])
             guard held == 1 else { return nil }
-            var users: [UserID: User] = [:]
-            return try SQLTaskStore.heldClaim(db, deliveryID: deliveryID, attempt: attempt, users: &users)
+            return try SQLTaskStore.heldClaims(db, [ClaimReference(deliveryID: deliveryID, attempt: attempt)][...])
+                .first ?? nil
         }
     }
 
@@ -120,31 +120,6 @@ extension SQLTaskStore {
                 delivery: held.delivery, user: user, task: held.delivery.taskID.flatMap { tasks[$0] },
                 leaseUntil: held.leaseUntil)
         }
-    }
-
-    private static let heldDeliverySQL =
-        "SELECT \(StoreRows.deliveryColumns), lease_until FROM deliveries WHERE id = ? AND status = 'sending' AND attempts = ?"
-
-    /// The delivery with its person and task, if the claim `attempt` still holds.
-    private static func heldClaim(
-        _ db: SQLDatabase, deliveryID: DeliveryID, attempt: Int, users: inout [UserID: User]
-    ) throws -> ClaimedDelivery? {
-        guard let row = try SQLRow.fetchOne(db, sql: heldDeliverySQL, arguments: [deliveryID.rawValue, attempt]) else {
-            return nil
-        }
-        let delivery = StoreRows.delivery(row)
-        let user: User
-        if let known = users[delivery.userID] {
-            user = known
-        } else if let fetched = try StoreRows.fetchUser(db, id: delivery.userID) {
-            users[delivery.userID] = fetched
-            user = fetched
-        } else {
-            return nil
-        }
-        let task = try delivery.taskID.flatMap { try StoreRows.fetchTask(db, id: $0) }
-        let leaseUntil = (row["lease_until"] as Double?).map(Date.init(storageValue:))
-        return ClaimedDelivery(delivery: delivery, user: user, task: task, leaseUntil: leaseUntil)
     }
 
     @discardableResult

@@ -61,6 +61,8 @@ final class MessagesHandler: ChannelInboundHandler {
     private let sequence: MessageSequence
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
+    /// The body went past 64 KiB (Twilio's own limit is far lower): answered 413, not read further.
+    private var tooLarge = false
 
     init(journal: Journal, sequence: MessageSequence) {
         self.journal = journal
@@ -72,12 +74,17 @@ final class MessagesHandler: ChannelInboundHandler {
         case .head(let request):
             head = request
             body.clear()
+            tooLarge = false
         case .body(var chunk):
-            if body.readableBytes + chunk.readableBytes <= 1 << 16 { body.writeBuffer(&chunk) }
+            if body.readableBytes + chunk.readableBytes <= 1 << 16 { body.writeBuffer(&chunk) } else { tooLarge = true }
         case .end:
             guard let request = head else { return }
             head = nil
-            respond(to: request, context: context)
+            if tooLarge {
+                write(status: .payloadTooLarge, json: #"{"code":21617,"message":"body over 64 KiB"}"#, request, context)
+            } else {
+                respond(to: request, context: context)
+            }
         }
     }
 
