@@ -6,30 +6,44 @@ extension SQLTaskStore {
         try await write(isolation: .readCommitted) { db in
             // One guarded UPDATE ... RETURNING claims the rows (DESIGN §4). SQLite serialises writers;
             // on PostgreSQL each node skips the rows another node has locked, so no row is claimed twice.
-            let candidates: String = switch db.dialect {
+            // Each kind of candidate is read in its own index's order and cut at `limit` before the two are
+            // merged: sorting them together read every due row at each claim (a 100,000 burst read the
+            // rest of the burst 200 times).
+            let sql: String = switch db.dialect {
             case .sqlite:
                 """
-                SELECT id FROM (
-                    SELECT id, due_at FROM deliveries WHERE status = 'pending' AND due_at <= ?
-                    UNION ALL
-                    SELECT id, due_at FROM deliveries WHERE status = 'sending' AND lease_until < ?)
-                ORDER BY due_at LIMIT ?
+                UPDATE deliveries SET status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
+                WHERE id IN (
+                    SELECT id FROM (
+                        SELECT * FROM (SELECT id, due_at FROM deliveries WHERE status = 'pending' AND due_at <= ?
+                                       ORDER BY due_at LIMIT ?)
+                        UNION ALL
+                        SELECT * FROM (SELECT id, due_at FROM deliveries WHERE status = 'sending' AND lease_until < ?
+                                       ORDER BY lease_until LIMIT ?))
+                    ORDER BY due_at LIMIT ?)
+                RETURNING id, attempts, due_at
                 """
             case .postgres:
                 """
-                SELECT id FROM deliveries
-                WHERE (status = 'pending' AND due_at <= ?) OR (status = 'sending' AND lease_until < ?)
-                ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED
+                WITH due AS (
+                    SELECT id, due_at FROM deliveries WHERE status = 'pending' AND due_at <= ?
+                    ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED),
+                expired AS (
+                    SELECT id, due_at FROM deliveries WHERE status = 'sending' AND lease_until < ?
+                    ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED)
+                UPDATE deliveries SET status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
+                WHERE id IN (
+                    SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) AS candidates
+                    ORDER BY due_at LIMIT ?)
+                RETURNING id, attempts, due_at
                 """
             }
-            let rows = try SQLRow.fetchAll(
-                db,
-                sql: """
-                    UPDATE deliveries SET status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
-                    WHERE id IN (\(candidates))
-                    RETURNING id, attempts, due_at
-                    """,
-                arguments: [leaseUntil.storageValue, now.storageValue, now.storageValue, now.storageValue, limit])
+            let at = now.storageValue
+            let arguments: SQLArguments = switch db.dialect {
+            case .sqlite: [leaseUntil.storageValue, at, at, limit, at, limit, limit]
+            case .postgres: [at, limit, at, limit, leaseUntil.storageValue, at, limit]
+            }
+            let rows = try SQLRow.fetchAll(db, sql: sql, arguments: arguments)
             // The person and task are read when the row is about to be sent (``currentClaims(_:)``), not here.
             return rows
                 .map { row in

@@ -130,6 +130,45 @@ struct StoreClusterTests {
         }
     }
 
+    @Test("rows whose lease ran out and due rows are claimed together, earliest due first, a batch at a time")
+    func expiredLeasesAndDueRowsInDueOrder() async throws {
+        try await TemporaryDatabase.with { database in
+            let dying = try await database.openStore()
+            let survivor = try await database.openStore()
+            let user = try await dying.ensureUser(
+                phone: Phone("+15555550100")!, timeZoneID: "America/New_York", now: now)
+            // Four reminders due ten minutes ago, claimed by a node that then dies.
+            for index in 0..<4 {
+                let at = now.addingTimeInterval(-600 + Double(index))
+                _ = try await dying.applyChange(
+                    .addTask(TaskDraft(title: "early \(index)", dueAt: at, remindAt: at, timeZoneID: "America/New_York")),
+                    userID: user.id, now: now.addingTimeInterval(-3600))
+            }
+            let lost = try await dying.claimDueDeliveries(
+                now: now.addingTimeInterval(-300), limit: 10, leaseUntil: now.addingTimeInterval(60))
+            #expect(lost.count == 4)
+            // Then twenty more, due one second apart up to now.
+            for index in 0..<20 {
+                let at = now.addingTimeInterval(Double(index - 19))
+                _ = try await dying.applyChange(
+                    .addTask(TaskDraft(title: "later \(index)", dueAt: at, remindAt: at, timeZoneID: "America/New_York")),
+                    userID: user.id, now: now.addingTimeInterval(-3600))
+            }
+            let expired = now.addingTimeInterval(61)
+            let lease = expired.addingTimeInterval(60)
+            let first = try await survivor.claimDueDeliveries(now: expired, limit: 6, leaseUntil: lease)
+            #expect(first.compactMap(\.task?.title) == ["early 0", "early 1", "early 2", "early 3", "later 0", "later 1"])
+            #expect(first.prefix(4).allSatisfy { $0.delivery.attempts == 2 })
+            var rest: [String] = []
+            while case let batch = try await survivor.claimDueDeliveries(now: expired, limit: 6, leaseUntil: lease),
+                !batch.isEmpty
+            {
+                rest += batch.compactMap(\.task?.title)
+            }
+            #expect(rest == (2..<20).map { "later \($0)" })
+        }
+    }
+
     @Test("the same MessageSid arriving at two nodes at once is applied once; both answer the same reply")
     func idempotencyAcrossNodes() async throws {
         try await TemporaryDatabase.with { database in
