@@ -80,11 +80,15 @@ enum JSON {
         func response(from request: Request, context: some RequestContext) throws -> Response { answer }
     }
 
-    static func string(_ date: Date?) -> String? {
-        guard let date else { return nil }
+    /// An instant as RFC 3339 in UTC, whole seconds ("2026-11-30T15:15:00Z").
+    static func string(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+
+    static func string(_ date: Date?) -> String? {
+        date.map(string)
     }
 
     /// An RFC 3339 instant with an offset or Z, with or without fractional seconds.

@@ -103,6 +103,20 @@ struct PartnerAPITests {
                 #expect(try await api.call(client, .get, "/students/\(id)/tasks", token: token).status == .notFound)
                 let links = try api.json(try await api.call(client, .get, "/links", token: token))
                 #expect(((links["items"] as? [[String: Any]])?.first)?["status"] as? String == "unlinked")
+
+                // A withdrawn request counts: the number is not asked again within the week, and the error
+                // says until when.
+                _ = try await api.call(client, .patch, "/me/settings", token: other, body: #"{"display_name": "Ms Lee"}"#)
+                let asked = try await api.call(
+                    client, .post, "/links", token: other, body: #"{"phone": "+12125550178", "name": "Kim"}"#)
+                let askedID = try #require(try api.json(asked)["id"] as? Int)
+                #expect(try await api.call(client, .delete, "/links/\(askedID)", token: other).status == .noContent)
+                let again = try await api.call(
+                    client, .post, "/links", token: other, body: #"{"phone": "+12125550178", "name": "Kim"}"#)
+                #expect(again.status == .conflict)
+                #expect(try errorCode(again) == ("invite_refused", "phone"))
+                let message = try #require((try api.json(again)["error"] as? [String: Any])?["message"] as? String)
+                #expect(message.wholeMatch(of: /that number cannot be invited again before \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil, "\(message)")
             }
         }
     }
