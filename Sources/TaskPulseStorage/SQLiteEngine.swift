@@ -18,11 +18,13 @@ struct SQLiteEngine: StoreEngine {
 
     /// Opens (creating if needed) the database at `path`.
     /// - Throws: ``StoreError/unavailable(_:)`` when the file cannot be opened.
-    init(path: String, logger: Logger) throws {
+    init(path: String, logLimits: WALLimits = .standard, logger: Logger) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
+            // When the log restarts, its file is cut back to this size (SQLite leaves it as large as it grew).
+            try db.execute(sql: "PRAGMA journal_size_limit = \(logLimits.fileBytes)")
             // Checkpoints (which fsync the database file) run beside the writer, not inside the commit
             // that happens to cross 1,000 pages: that commit's webhook used to wait for the disk.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
@@ -46,8 +48,10 @@ struct SQLiteEngine: StoreEngine {
             // (scripts/chaos/disk_faults.py). The cost is one WAL flush per commit.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             self.pool = pool
-            self.groupCommit = SQLiteGroupCommit(pool: pool)
-            self.checkpointer = try WALCheckpointer(path: path, logger: logger)
+            let groupCommit = SQLiteGroupCommit(pool: pool, logger: logger)
+            self.groupCommit = groupCommit
+            self.checkpointer = try WALCheckpointer(
+                path: path, limits: logLimits, logger: logger, logTooLong: { groupCommit.requestLogRestart() })
         } catch {
             throw StoreError.unavailable("cannot open SQLite database at \(path): \(error)")
         }
@@ -93,44 +97,6 @@ struct SQLiteEngine: StoreEngine {
         default:
             return error
         }
-    }
-}
-
-/// Copies the write-ahead log into the database file every `interval` on a connection of its own
-/// (PASSIVE: it never blocks the writer or readers), and stops when its engine goes away.
-final class WALCheckpointer: Sendable {
-    private let task: Task<Void, Never>
-
-    init(path: String, interval: Duration = .milliseconds(250), logger: Logger) throws {
-        var configuration = Configuration()
-        configuration.label = "wal-checkpointer"
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        task = Task.detached(priority: .utility) {
-            var failing = false
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                do {
-                    _ = try await queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-                    if failing { logger.notice("SQLite checkpoints work again") }
-                    failing = false
-                } catch is CancellationError {
-                    break
-                } catch {
-                    // The log keeps growing until the disk recovers; writes still go to it, nothing is lost.
-                    if !failing { logger.error("SQLite checkpoint failed", metadata: ["error": "\(error)"]) }
-                    failing = true
-                }
-            }
-            try? queue.close()
-        }
-    }
-
-    deinit { task.cancel() }
-
-    /// Stops the loop and closes its connection.
-    func stop() async {
-        task.cancel()
-        await task.value
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import Synchronization
 
 /// Runs SQLite write transactions in groups: the ones that arrive while a group is being written
@@ -47,10 +48,21 @@ final class SQLiteGroupCommit: Sendable {
     private let queue = Mutex(Queue())
     /// The most bodies in one transaction: bounds how long the first of them waits for its COMMIT.
     let maximumGroupSize: Int
+    /// Set when the write-ahead log has grown too long (``WALLimits``); the writer restarts it before its next group.
+    private let logRestartRequested = Atomic<Bool>(false)
+    private let logger: Logger
 
-    init(pool: DatabasePool, maximumGroupSize: Int = 64) {
+    init(pool: DatabasePool, maximumGroupSize: Int = 64, logger: Logger = Logger(label: "taskpulse.sqlite")) {
         self.pool = pool
         self.maximumGroupSize = maximumGroupSize
+        self.logger = logger
+    }
+
+    /// Asks the writer to restart the write-ahead log between two groups: under a steady stream of
+    /// writes it never restarts by itself (``WALLimits``). Without writes waiting nothing happens: the
+    /// checkpointer then copies the whole log and the next write restarts it.
+    func requestLogRestart() {
+        logRestartRequested.store(true, ordering: .relaxed)
     }
 
     /// Bodies waiting for a group (for tests).
@@ -91,6 +103,7 @@ final class SQLiteGroupCommit: Sendable {
     /// Writes groups while bodies are waiting, then lets the next `write` start again.
     private func writeUntilEmpty() async {
         while true {
+            if logRestartRequested.exchange(false, ordering: .relaxed) { await restartLog() }
             let group: [Job] = queue.withLock { queue in
                 let group = Array(queue.pending.prefix(maximumGroupSize))
                 queue.pending.removeFirst(group.count)
@@ -99,6 +112,20 @@ final class SQLiteGroupCommit: Sendable {
             }
             guard !group.isEmpty else { return }
             await write(group: group)
+        }
+    }
+
+    /// Copies what the checkpointer has not yet copied of the log into the database file, from the writer
+    /// itself (no group can commit meanwhile), so the next group starts the log again from its beginning
+    /// and its file is cut back to `journal_size_limit`. It waits for nobody: the copy and its flushes
+    /// hold the writer for a few milliseconds, and a reader still on the log makes the next group append
+    /// instead (the checkpointer asks again later).
+    private func restartLog() async {
+        do {
+            let (frames, copied) = try await pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            logger.debug("SQLite log copied for a restart", metadata: ["tp.frames": "\(frames)", "tp.copied": "\(copied)"])
+        } catch {
+            logger.notice("SQLite log not copied for a restart", metadata: ["error": "\(error)"])
         }
     }
 

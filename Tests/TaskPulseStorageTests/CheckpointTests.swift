@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 
 import TaskPulseDomain
@@ -65,4 +66,75 @@ struct CheckpointTests {
         #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 4096)
         await engine.shutdown()
     }
+    @Test("the checkpointer asks for a restart once the log passes its limit, and again only after its retry time")
+    func checkpointerAsksForRestart() async throws {
+        try await TemporaryDatabase.with(engine: .sqlite) { database in
+            let engine = try SQLiteEngine(path: database.url, logger: Logger(label: "test"))
+            try await engine.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)") }
+            let asked = Atomic<Int>(0)
+            let limits = WALLimits(restartFrames: 50, fileBytes: 64 << 10, interval: .milliseconds(10), retry: .seconds(3600))
+            let checkpointer = try WALCheckpointer(path: database.url, limits: limits, logger: Logger(label: "test")) {
+                asked.add(1, ordering: .relaxed)
+            }
+            // A reader holds the log, so the checkpoint cannot restart it and the log stays long.
+            try await engine.pool.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM t")
+                try engine.pool.writeWithoutTransaction { db in
+                    for _ in 0..<100 { try db.execute(sql: "INSERT INTO t (payload) VALUES (randomblob(2000))") }
+                }
+                for _ in 0..<200 where asked.load(ordering: .relaxed) == 0 { Thread.sleep(forTimeInterval: 0.01) }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            await checkpointer.stop()
+            #expect(asked.load(ordering: .relaxed) == 1)
+            await engine.shutdown()
+        }
+    }
+
+    @Test("asked to restart the log, the writer copies it between two groups and the next group starts it over")
+    func writerRestartsTheLog() async throws {
+        try await TemporaryDatabase.with(engine: .sqlite) { database in
+            // The engine's own checkpointer stays out of the way: here the test asks for the restarts.
+            let limits = WALLimits(restartFrames: .max, fileBytes: 256 << 10, interval: .seconds(3600), retry: .seconds(3600))
+            let engine = try SQLiteEngine(path: database.url, logLimits: limits, logger: Logger(label: "test"))
+            try await engine.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)") }
+            // Sixteen writers that never pause, and a reader now and then: a group is always waiting, so the
+            // log never finds the moment to restart by itself (~7 MB is written; the log file ends at
+            // ~5.7 MB when nobody asks for a restart).
+            let writing = WritingFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while writing.value.load(ordering: .relaxed) {
+                        _ = try await engine.pool.read { db in try Int.fetchOne(db, sql: "SELECT max(x) FROM t") }
+                        try await Task.sleep(for: .milliseconds(1))
+                    }
+                }
+                try await withThrowingTaskGroup(of: Void.self) { writers in
+                    for writer in 0..<16 {
+                        writers.addTask {
+                            for row in 0..<150 {
+                                try await engine.groupCommit.write { db in
+                                    try db.execute(sql: "INSERT INTO t (payload) VALUES (randomblob(2000))")
+                                }
+                                if writer == 0, row % 10 == 0 { engine.groupCommit.requestLogRestart() }
+                            }
+                        }
+                    }
+                    try await writers.waitForAll()
+                }
+                writing.value.store(false, ordering: .relaxed)
+                try await group.waitForAll()
+            }
+            let log = try FileManager.default.attributesOfItem(atPath: database.url + "-wal")[.size] as? Int ?? 0
+            #expect(log <= 1 << 20, "the log file is \(log) bytes")
+            #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") } == 256 << 10)
+            #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 2400)
+            await engine.shutdown()
+        }
+    }
+}
+
+/// Whether the writers of a test are still at work.
+private final class WritingFlag: Sendable {
+    let value = Atomic<Bool>(true)
 }

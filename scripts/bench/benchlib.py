@@ -220,6 +220,10 @@ def work_dir(prefix):
 
 
 def remove(path):
+    """Removes a work directory, unless TP_BENCH_KEEP=1 asks to keep it for inspection (its path is printed)."""
+    if os.environ.get("TP_BENCH_KEEP") == "1":
+        print(f"kept {path}", file=sys.stderr)
+        return
     shutil.rmtree(path, ignore_errors=True)
 
 
