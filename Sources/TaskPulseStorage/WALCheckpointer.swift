@@ -31,7 +31,8 @@ struct WALLimits: Sendable {
 
 /// Copies the write-ahead log into the database file every `interval` on a connection of its own
 /// (PASSIVE: it never blocks the writer or readers), and stops when its engine goes away. When the log
-/// holds more than `restartFrames` it calls `logTooLong` (the writer then restarts it).
+/// holds more than `restartFrames` it calls `logTooLong` (the writer then restarts it); when it is all
+/// copied and its file is larger than `fileBytes`, it empties the file.
 final class WALCheckpointer: Sendable {
     private let task: Task<Void, Never>
 
@@ -46,10 +47,13 @@ final class WALCheckpointer: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: limits.interval)
                 do {
-                    let (frames, _) = try await queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                    let (frames, copied) = try await queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
                     if frames > limits.restartFrames, lastRequest.map({ clock.now - $0 >= limits.retry }) ?? true {
                         lastRequest = clock.now
                         logTooLong()
+                    }
+                    if frames > 0, copied == frames, Self.fileSize(path + "-wal") > limits.fileBytes {
+                        try await Self.truncateIdleLog(queue)
                     }
                     if failing { logger.notice("SQLite checkpoints work again") }
                     failing = false
@@ -66,6 +70,22 @@ final class WALCheckpointer: Sendable {
     }
 
     deinit { task.cancel() }
+
+    /// Empties a log that is all copied and larger than its limit while nobody writes (a lull), so the
+    /// next write does not pay for cutting a large file back (~100 ms for 1 GiB, in the first commit
+    /// after a burst). This connection waits for no lock: with a writer or a reader on the log it is
+    /// busy, and the next pass tries again.
+    private static func truncateIdleLog(_ queue: DatabaseQueue) async throws {
+        do {
+            _ = try await queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            return
+        }
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
 
     /// Stops the loop and closes its connection.
     func stop() async {

@@ -91,6 +91,27 @@ struct CheckpointTests {
         }
     }
 
+    @Test("after a burst of writes, a log larger than its limit is emptied while nobody writes")
+    func idleLogIsEmptied() async throws {
+        try await TemporaryDatabase.with(engine: .sqlite) { database in
+            let limits = WALLimits(restartFrames: .max, fileBytes: 64 << 10, interval: .milliseconds(10), retry: .seconds(3600))
+            let engine = try SQLiteEngine(path: database.url, logLimits: limits, logger: Logger(label: "test"))
+            try await engine.pool.write { db in
+                try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)")
+                for _ in 0..<500 { try db.execute(sql: "INSERT INTO t (payload) VALUES (randomblob(2000))") }
+            }
+            func logSize() -> Int {
+                ((try? FileManager.default.attributesOfItem(atPath: database.url + "-wal"))?[.size] as? Int) ?? 0
+            }
+            #expect(logSize() > 1 << 20)
+            // No further write: without the checkpointer the file would keep its ~1.5 MB until one came.
+            for _ in 0..<200 where logSize() > limits.fileBytes { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(logSize() <= limits.fileBytes)
+            #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 500)
+            await engine.shutdown()
+        }
+    }
+
     @Test("asked to restart the log, the writer copies it between two groups and the next group starts it over")
     func writerRestartsTheLog() async throws {
         try await TemporaryDatabase.with(engine: .sqlite) { database in
