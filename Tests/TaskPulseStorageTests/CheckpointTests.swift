@@ -68,12 +68,10 @@ struct CheckpointTests {
     }
     @Test("the checkpointer asks for a restart once the log passes its limit, and again only after its retry time")
     func checkpointerAsksForRestart() async throws {
-        try await TemporaryDatabase.with(engine: .sqlite) { database in
-            let engine = try SQLiteEngine(path: database.url, logger: Logger(label: "test"))
-            try await engine.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)") }
+        try await withScratchEngine { engine, path in
             let asked = Atomic<Int>(0)
             let limits = WALLimits(restartFrames: 50, fileBytes: 64 << 10, interval: .milliseconds(10), retry: .seconds(3600))
-            let checkpointer = try WALCheckpointer(path: database.url, limits: limits, logger: Logger(label: "test")) {
+            let checkpointer = try WALCheckpointer(path: path, limits: limits, logger: Logger(label: "test")) {
                 asked.add(1, ordering: .relaxed)
             }
             // A reader holds the log, so the checkpoint cannot restart it and the log stays long.
@@ -87,38 +85,32 @@ struct CheckpointTests {
             }
             await checkpointer.stop()
             #expect(asked.load(ordering: .relaxed) == 1)
-            await engine.shutdown()
         }
     }
 
     @Test("after a burst of writes, a log larger than its limit is emptied while nobody writes")
     func idleLogIsEmptied() async throws {
-        try await TemporaryDatabase.with(engine: .sqlite) { database in
-            let limits = WALLimits(restartFrames: .max, fileBytes: 64 << 10, interval: .milliseconds(10), retry: .seconds(3600))
-            let engine = try SQLiteEngine(path: database.url, logLimits: limits, logger: Logger(label: "test"))
+        let limits = WALLimits(restartFrames: .max, fileBytes: 64 << 10, interval: .milliseconds(10), retry: .seconds(3600))
+        try await withScratchEngine(logLimits: limits) { engine, path in
             try await engine.pool.write { db in
-                try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)")
                 for _ in 0..<500 { try db.execute(sql: "INSERT INTO t (payload) VALUES (randomblob(2000))") }
             }
             func logSize() -> Int {
-                ((try? FileManager.default.attributesOfItem(atPath: database.url + "-wal"))?[.size] as? Int) ?? 0
+                ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
             }
             // ~1.5 MB was logged. No further write comes: without the checkpointer emptying it, the file
             // would keep that size until one came.
             for _ in 0..<200 where logSize() > limits.fileBytes { try await Task.sleep(for: .milliseconds(10)) }
             #expect(logSize() <= limits.fileBytes)
             #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 500)
-            await engine.shutdown()
         }
     }
 
     @Test("asked to restart the log, the writer copies it between two groups and the next group starts it over")
     func writerRestartsTheLog() async throws {
-        try await TemporaryDatabase.with(engine: .sqlite) { database in
-            // The engine's own checkpointer stays out of the way: here the test asks for the restarts.
-            let limits = WALLimits(restartFrames: .max, fileBytes: 256 << 10, interval: .seconds(3600), retry: .seconds(3600))
-            let engine = try SQLiteEngine(path: database.url, logLimits: limits, logger: Logger(label: "test"))
-            try await engine.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)") }
+        // The engine's own checkpointer stays out of the way: here the test asks for the restarts.
+        let limits = WALLimits(restartFrames: .max, fileBytes: 256 << 10, interval: .seconds(3600), retry: .seconds(3600))
+        try await withScratchEngine(logLimits: limits) { engine, path in
             // Sixteen writers that never pause, and a reader now and then: a group is always waiting, so the
             // log never finds the moment to restart by itself (~7 MB is written; the log file ends at
             // ~5.7 MB when nobody asks for a restart).
@@ -146,11 +138,10 @@ struct CheckpointTests {
                 writing.value.store(false, ordering: .relaxed)
                 try await group.waitForAll()
             }
-            let log = try FileManager.default.attributesOfItem(atPath: database.url + "-wal")[.size] as? Int ?? 0
+            let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
             #expect(log <= 1 << 20, "the log file is \(log) bytes")
             #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") } == 256 << 10)
             #expect(try await engine.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 2400)
-            await engine.shutdown()
         }
     }
 }

@@ -21,12 +21,7 @@ final class CommitCounter: TransactionObserver, Sendable {
 @Suite("SQLite group commit")
 struct GroupCommitTests {
     func withEngine(_ body: (SQLiteEngine) async throws -> Void) async throws {
-        try await TemporaryDatabase.with(engine: .sqlite) { database in
-            let engine = try SQLiteEngine(path: database.url, logger: Logger(label: "test"))
-            try await engine.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, payload BLOB)") }
-            try await body(engine)
-            await engine.shutdown()
-        }
+        try await withScratchEngine { engine, _ in try await body(engine) }
     }
 
     /// Starts a write that holds the writer until `release` is signalled, and waits until it does.
