@@ -46,6 +46,10 @@ final class SQLiteGroupCommit: Sendable {
 
     private let pool: DatabasePool
     private let queue = Mutex(Queue())
+    /// Where groups are written: a thread of its own, since each COMMIT waits for the disk. GRDB runs
+    /// a synchronous write from here inline, so a group costs one hand-off there and one back to each
+    /// caller (a task that awaited GRDB's async write cost two more: onto the pool, off it again).
+    private let writerQueue = DispatchQueue(label: "taskpulse.sqlite.group-commit")
     /// The most bodies in one transaction: bounds how long the first of them waits for its COMMIT.
     let maximumGroupSize: Int
     /// Set when the write-ahead log has grown too long (``WALLimits``); the writer restarts it before its next group.
@@ -95,15 +99,16 @@ final class SQLiteGroupCommit: Sendable {
                 return true
             }
             if startWriting {
-                Task { await self.writeUntilEmpty() }
+                writerQueue.async { self.writeUntilEmpty() }
             }
         }
     }
 
-    /// Writes groups while bodies are waiting, then lets the next `write` start again.
-    private func writeUntilEmpty() async {
+    /// Writes groups while bodies are waiting, then lets the next `write` start again. Runs on
+    /// `writerQueue`, never on the cooperative pool: it waits for the disk.
+    private func writeUntilEmpty() {
         while true {
-            if logRestartRequested.exchange(false, ordering: .relaxed) { await restartLog() }
+            if logRestartRequested.exchange(false, ordering: .relaxed) { restartLog() }
             let group: [Job] = queue.withLock { queue in
                 let group = Array(queue.pending.prefix(maximumGroupSize))
                 queue.pending.removeFirst(group.count)
@@ -111,7 +116,7 @@ final class SQLiteGroupCommit: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
-            await write(group: group)
+            write(group: group)
         }
     }
 
@@ -120,9 +125,9 @@ final class SQLiteGroupCommit: Sendable {
     /// and its file is cut back to `journal_size_limit`. It waits for nobody: the copy and its flushes
     /// hold the writer for a few milliseconds, and a reader still on the log makes the next group append
     /// instead (the checkpointer asks again later).
-    private func restartLog() async {
+    private func restartLog() {
         do {
-            let (frames, copied) = try await pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            let (frames, copied) = try pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             logger.debug("SQLite log copied for a restart", metadata: ["tp.frames": "\(frames)", "tp.copied": "\(copied)"])
         } catch {
             logger.notice("SQLite log not copied for a restart", metadata: ["error": "\(error)"])
@@ -130,12 +135,12 @@ final class SQLiteGroupCommit: Sendable {
     }
 
     /// One transaction for `group`; every caller is answered after it ends.
-    private func write(group: [Job]) async {
+    private func write(group: [Job]) {
         let level: Synchronous = group.contains { $0.durability == .flushed } ? .full : .normal
         let current = queue.withLock { $0.synchronous }
         let outcome: (answers: [Answer], groupError: (any Error)?)
         do {
-            outcome = try await pool.writeWithoutTransaction { db in
+            outcome = try pool.writeWithoutTransaction { db in
                 // The level cannot change inside a transaction; it stays set until a group needs the other.
                 if current != level { try db.execute(sql: "PRAGMA synchronous = \(level.rawValue)") }
                 try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
