@@ -46,9 +46,10 @@ final class SQLiteGroupCommit: Sendable {
 
     private let pool: DatabasePool
     private let queue = Mutex(Queue())
-    /// Where groups are written: a thread of its own, since each COMMIT waits for the disk. GRDB runs
-    /// a synchronous write from here inline, so a group costs one hand-off there and one back to each
-    /// caller (a task that awaited GRDB's async write cost two more: onto the pool, off it again).
+    /// Where groups are written: a serial queue of its own (a libdispatch thread, never one of the
+    /// cooperative pool's), since each COMMIT waits for the disk. GRDB runs a synchronous write from
+    /// here inline, so a group costs one hand-off there and one back to each caller (a task that
+    /// awaited GRDB's async write cost two more: onto the pool, off it again).
     private let writerQueue = DispatchQueue(label: "taskpulse.sqlite.group-commit")
     /// The most bodies in one transaction: bounds how long the first of them waits for its COMMIT.
     let maximumGroupSize: Int
