@@ -313,6 +313,39 @@ struct ReminderDeliveryTests {
             #expect(twilio.attempts == 0)
         }
     }
+
+    @Test("a rescheduled task fires once, at its new time, never at its old one (moved later, moved earlier, snoozed)")
+    func rescheduledFiresOnceAtNewTime() async throws {
+        try await Harness.with { harness, twilio in
+            try await harness.application.test(.router) { client in
+                _ = try await client.text("add later in 10 min")
+                _ = try await client.text("add sooner in 60 min")
+                _ = try await client.text("add snoozed in 10 min")
+                _ = try await client.text("move 1 in 40 min")
+                _ = try await client.text("move 2 in 20 min")
+                _ = try await client.text("snooze 3 30m")  // 30 min from now: in 30 min
+            }
+            // Reminders only: the overdue nudge that follows is another message.
+            func bodies() -> [String] { twilio.received.map(\.body).filter { $0.contains("reminder:") } }
+            harness.clock.advance(by: 10 * 60)  // the old times of #1 and #3
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(bodies().isEmpty)
+            harness.clock.advance(by: 10 * 60)  // #2's new time
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(bodies().count == 1 && bodies()[0].contains("sooner"))
+            harness.clock.advance(by: 10 * 60)  // #3's new time
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(bodies().count == 2 && bodies()[1].contains("snoozed"))
+            harness.clock.advance(by: 10 * 60)  // #1's new time
+            try await harness.parts.dispatcher.drainOnce()
+            harness.clock.advance(by: 30 * 60)  // #2's old time, and well past everything
+            try await harness.parts.dispatcher.drainOnce()
+            #expect(bodies().count == 3)
+            for title in ["later", "sooner", "snoozed"] {
+                #expect(bodies().filter { $0.contains(title) }.count == 1, "\(title): \(bodies())")
+            }
+        }
+    }
 }
 
 extension Harness {
