@@ -323,7 +323,7 @@ struct ReminderDeliveryTests {
                 _ = try await client.text("add snoozed in 10 min")
                 _ = try await client.text("move 1 in 40 min")
                 _ = try await client.text("move 2 in 20 min")
-                _ = try await client.text("snooze 3 30m")  // 30 min from now: in 30 min
+                _ = try await client.text("snooze 3 30m")  // counted from now, not from its time: due in 30 min
             }
             // Reminders only: the overdue nudge that follows is another message.
             func bodies() -> [String] { twilio.received.map(\.body).filter { $0.contains("reminder:") } }
